@@ -1,0 +1,37 @@
+# Two commands do all the set-up: `make run` and `make test`. Only python3 (with venv) and make
+# are assumed; everything else is installed into .venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+INSTALLED := $(VENV)/.installed
+DEV_ENV := DJANGO_DEBUG=1
+
+.PHONY: run test lint format clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(INSTALLED)
+
+run: $(INSTALLED)
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py generate_content --if-empty
+	$(DEV_ENV) $(PY) manage.py demo_admin
+	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(INSTALLED)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(INSTALLED)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        ("Public profile", {"fields": ("display_name", "bio", "website")}),
+    )
+    list_display = ("username", "display_name", "email", "is_staff", "is_active")
+    search_fields = ("username", "display_name", "email")

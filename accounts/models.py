@@ -1,0 +1,22 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.urls import reverse
+
+
+class User(AbstractUser):
+    """A person who can log in: an author, an editor, or a reader who comments as themselves."""
+
+    display_name = models.CharField(max_length=150, blank=True)
+    bio = models.TextField(blank=True)
+    website = models.URLField(blank=True)
+
+    def __str__(self):
+        return self.public_name
+
+    @property
+    def public_name(self):
+        """The name readers see: the display name, else the full name, else the username."""
+        return self.display_name or self.get_full_name() or self.username
+
+    def get_absolute_url(self):
+        return reverse("blog:author-detail", kwargs={"username": self.username})

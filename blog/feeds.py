@@ -1,0 +1,135 @@
+"""RSS 2.0 and Atom feeds of posts: the whole site, a path, a tag, an author."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+
+from .models import Path, Post
+from .views import _tags_or_404
+
+FEED_LENGTH = 20
+
+
+class AtomWithContent(Atom1Feed):
+    """Atom with the full HTML in <content>, which Django's generator leaves out."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("content_html"):
+            handler.addQuickElement("content", item["content_html"], {"type": "html"})
+
+
+class PostFeed(Feed):
+    """The site's newest published posts; subclasses narrow `posts()` and describe themselves."""
+
+    feed_type = Rss201rev2Feed
+
+    def __call__(self, request, *args, **kwargs):
+        self.host = request.get_host().split(":")[0]
+        return super().__call__(request, *args, **kwargs)
+
+    def posts(self, obj):
+        return Post.objects.published()
+
+    def items(self, obj):
+        posts = self.posts(obj).select_related("author", "path").prefetch_related("tags")
+        return posts[:FEED_LENGTH]
+
+    def title(self, obj):
+        return settings.BLOG_TITLE
+
+    def description(self, obj):
+        return settings.BLOG_DESCRIPTION
+
+    def link(self, obj):
+        return "/"
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.body_html
+
+    def item_author_name(self, item):
+        return item.author.public_name
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_categories(self, item):
+        return [tag.name for tag in item.tags.all()]
+
+    def item_guid(self, item):
+        # A tag: URI (RFC 4151) that survives a change of slug or path.
+        return f"tag:{self.host},{item.pub_date.isoformat()}:post:{item.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_extra_kwargs(self, item):
+        return {"content_html": item.body_html}
+
+
+class PathPostFeed(PostFeed):
+    def get_object(self, request, path):
+        return get_object_or_404(Path, full_path="/" + path)
+
+    def posts(self, obj):
+        return Post.objects.published().under(obj)
+
+    def title(self, obj):
+        return f"{settings.BLOG_TITLE}: {obj.full_path}"
+
+    def description(self, obj):
+        return obj.description or f"Posts filed under {obj.full_path}"
+
+    def link(self, obj):
+        return obj.get_absolute_url()
+
+
+class TagPostFeed(PostFeed):
+    def get_object(self, request, tags):
+        return _tags_or_404(tags)
+
+    def posts(self, obj):
+        return Post.objects.published().tagged(*(tag.slug for tag in obj))
+
+    def title(self, obj):
+        return f"{settings.BLOG_TITLE}: tagged " + " + ".join(tag.name for tag in obj)
+
+    def description(self, obj):
+        return "Posts tagged " + " and ".join(tag.name for tag in obj)
+
+    def link(self, obj):
+        return reverse("blog:tag-detail", kwargs={"tags": "+".join(tag.slug for tag in obj)})
+
+
+class AuthorPostFeed(PostFeed):
+    def get_object(self, request, username):
+        return get_object_or_404(get_user_model(), username=username, is_active=True)
+
+    def posts(self, obj):
+        return Post.objects.published().by(obj)
+
+    def title(self, obj):
+        return f"{settings.BLOG_TITLE}: posts by {obj.public_name}"
+
+    def description(self, obj):
+        return f"Posts by {obj.public_name}"
+
+    def link(self, obj):
+        return obj.get_absolute_url()
+
+
+def atom(feed_class):
+    """The Atom twin of an RSS feed class."""
+    return type(
+        f"Atom{feed_class.__name__}",
+        (feed_class,),
+        {"feed_type": AtomWithContent, "subtitle": feed_class.description},
+    )

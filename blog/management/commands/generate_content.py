@@ -1,0 +1,138 @@
+import time
+from multiprocessing import get_context
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.models import Tag
+
+from blog.demo import AUTHORS, PATH_TITLES, PATH_TREE, generate_posts
+from blog.markup import render_post
+from blog.models import Path, Post, TaggedPost, unique_slug
+
+BATCH = 2000
+
+
+def render_one(job):
+    body, id_prefix = job
+    rendered = render_post(body, id_prefix=id_prefix)
+    return rendered.html, rendered.excerpt_html
+
+
+class Command(BaseCommand):
+    help = "Fill the database with realistic synthetic authors, paths, tags and posts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--posts", type=int, default=400)
+        parser.add_argument("--authors", type=int, default=5)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing when there are posts already."
+        )
+        parser.add_argument(
+            "--workers", type=int, default=2, help="Processes rendering Markdown (1: none)."
+        )
+
+    def handle(self, *args, posts, authors, seed, if_empty, workers, **options):
+        if if_empty and Post.objects.exists():
+            self.stdout.write("There are posts already; nothing generated.")
+            return
+        if not 1 <= authors <= len(AUTHORS):
+            raise CommandError(f"--authors must be between 1 and {len(AUTHORS)}.")
+        if posts < 0:
+            raise CommandError("--posts cannot be negative.")
+        started = time.monotonic()
+        people = self.make_authors(authors)
+        paths = self.make_paths()
+        specs = list(
+            generate_posts(count=posts, author_count=authors, seed=seed, now=timezone.now())
+        )
+        self.stdout.write(f"Generated the text of {len(specs)} posts; rendering and saving…")
+        created = self.save_posts(specs, people, paths, workers)
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Done in {elapsed:.1f} s: {created} posts, {len(people)} authors, "
+                f"{Path.objects.count()} paths, {Tag.objects.count()} tags."
+            )
+        )
+
+    def make_authors(self, count):
+        User = get_user_model()
+        people = []
+        for username, display_name, bio in AUTHORS[:count]:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "display_name": display_name,
+                    "bio": bio,
+                    "email": f"{username}@example.com",
+                },
+            )
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            people.append(user)
+        return people
+
+    def make_paths(self):
+        paths = {full_path: Path.objects.ensure(full_path) for full_path in PATH_TREE}
+        for full_path, title in PATH_TITLES.items():
+            Path.objects.filter(full_path=full_path, title="").update(title=title)
+        return paths
+
+    def save_posts(self, specs, people, paths, workers):
+        taken = set(Post.objects.values_list("pub_date", "slug"))
+        posts = []
+        for spec in specs:
+            post = Post(
+                title=spec.title,
+                body=spec.body,
+                author=people[spec.author],
+                path=paths[spec.path],
+                published_at=spec.published_at,
+                status=Post.Status.DRAFT if spec.is_draft else Post.Status.PUBLISHED,
+            )
+            post.pub_date = timezone.localdate(post.published_at)
+            base = slugify(post.title)[:200] or "post"
+            post.slug = unique_slug(base, lambda slug, day=post.pub_date: (day, slug) in taken)
+            taken.add((post.pub_date, post.slug))
+            posts.append(post)
+        jobs = [(post.body, f"{post.pub_date:%Y%m%d}-{post.slug}-") for post in posts]
+        tags = {
+            name: Tag.objects.get_or_create(name=name)[0] for spec in specs for name in spec.tags
+        }
+        done = 0
+        if not connection.in_atomic_block:
+            connection.close()  # forked workers never use it; closing it first is tidier still
+        with get_context("fork").Pool(workers) if workers > 1 else _Serial() as pool:
+            rendered = pool.imap(render_one, jobs, chunksize=50)
+            for start in range(0, len(posts), BATCH):
+                batch = posts[start : start + BATCH]
+                for post in batch:
+                    post.body_html, post.excerpt_html = next(rendered)
+                with transaction.atomic():
+                    Post.objects.bulk_create(batch)
+                    TaggedPost.objects.bulk_create(
+                        TaggedPost(content_object=post, tag=tags[name])
+                        for post, spec in zip(batch, specs[start : start + BATCH], strict=True)
+                        for name in spec.tags
+                    )
+                done += len(batch)
+                self.stdout.write(f"  posts: {done}/{len(posts)}")
+        return done
+
+
+class _Serial:
+    """A stand-in for a process pool that renders in this process."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def imap(self, function, items, chunksize=1):
+        return map(function, items)

@@ -1,0 +1,143 @@
+"""Markdown rendering and HTML sanitising: the one place where text becomes HTML.
+
+Every piece of HTML the site prints that came from an author, a commenter or an import is
+produced here, and the nh3 allowlist is always the last step, after every Markdown extension.
+"""
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+from pygments.token import STANDARD_TYPES
+
+MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
+URL_SCHEMES = {"http", "https", "mailto"}
+PYGMENTS_CLASSES = {name for name in STANDARD_TYPES.values() if name} | {"hll"}
+
+
+class FigureTreeprocessor(Treeprocessor):
+    """A paragraph holding only an image with a title becomes <figure> with a <figcaption>."""
+
+    def run(self, root):
+        for paragraph in root.iter("p"):
+            if len(paragraph) != 1 or (paragraph.text or "").strip():
+                continue
+            image = paragraph[0]
+            caption = image.get("title")
+            if image.tag != "img" or not caption or (image.tail or "").strip():
+                continue
+            paragraph.tag = "figure"
+            del image.attrib["title"]
+            image.tail = None
+            etree.SubElement(paragraph, "figcaption").text = caption
+
+
+class IdPrefixTreeprocessor(Treeprocessor):
+    """Prefix every id (headings, footnotes) so that several posts can share one page."""
+
+    def __init__(self, md, prefix):
+        super().__init__(md)
+        self.prefix = prefix
+
+    def run(self, root):
+        ids = set()
+        for element in root.iter():
+            if element.get("id"):
+                ids.add(element.get("id"))
+                element.set("id", self.prefix + element.get("id"))
+        for element in root.iter("a"):
+            href = element.get("href", "")
+            if href.startswith("#") and href[1:] in ids:
+                element.set("href", "#" + self.prefix + href[1:])
+
+
+class BlogExtension(Extension):
+    def __init__(self, id_prefix="", **kwargs):
+        self.id_prefix = id_prefix
+        super().__init__(**kwargs)
+
+    def extendMarkdown(self, md):
+        # Priority 15 runs after inline patterns (20); 1 runs after the table of contents (5).
+        md.treeprocessors.register(FigureTreeprocessor(md), "figure", 15)
+        if self.id_prefix:
+            md.treeprocessors.register(IdPrefixTreeprocessor(md, self.id_prefix), "id_prefix", 1)
+
+
+POST_EXTENSIONS = [
+    "fenced_code",
+    "codehilite",
+    "tables",
+    "footnotes",
+    "toc",
+    "smarty",
+    "sane_lists",
+]
+POST_EXTENSION_CONFIGS = {
+    "codehilite": {"css_class": "highlight", "guess_lang": False},
+    "tables": {"use_align_attribute": True},
+    "toc": {"permalink": "¶", "permalink_title": "Link to this section"},
+}
+
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+POST_ATTRIBUTES = {
+    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    "a": {"href", "hreflang", "title"},
+    "img": {"alt", "src", "width", "height", "title", "loading"},
+    "abbr": {"title"},
+    "time": {"datetime"},
+    **{tag: {"id"} for tag in (*HEADINGS, "li", "sup")},
+}
+POST_CLASSES = {
+    "div": {"highlight", "footnote"},
+    "span": PYGMENTS_CLASSES,
+    "a": {"headerlink", "footnote-ref", "footnote-backref"},
+}
+
+
+@dataclass(frozen=True)
+class RenderedPost:
+    html: str
+    excerpt_html: str  # empty when the body has no <!--more--> marker
+
+
+def sanitize_post_html(html, *, id_prefix=""):
+    """The allowlist for authors' HTML: no scripts, styles, frames, forms or unsafe URLs."""
+
+    def keep_own_ids(tag, attribute, value):
+        # Ids written by hand in raw HTML could clobber the page's own; only ours survive.
+        if attribute == "id" and not (id_prefix and value.startswith(id_prefix)):
+            return None
+        return value
+
+    return nh3.clean(
+        html,
+        tags=set(nh3.ALLOWED_TAGS) - {"map", "area"},
+        clean_content_tags={"script", "style"},
+        attributes=POST_ATTRIBUTES,
+        allowed_classes=POST_CLASSES,
+        attribute_filter=keep_own_ids,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener",
+    )
+
+
+def markdown_to_html(text, *, id_prefix=""):
+    """Render Markdown with the post pipeline, then sanitise."""
+    converter = markdown.Markdown(
+        extensions=[*POST_EXTENSIONS, BlogExtension(id_prefix=id_prefix)],
+        extension_configs=POST_EXTENSION_CONFIGS,
+        output_format="html",
+    )
+    return sanitize_post_html(converter.convert(text), id_prefix=id_prefix)
+
+
+def render_post(body, *, id_prefix=""):
+    """A post body's HTML, and its excerpt's when the body has a <!--more--> marker."""
+    html = markdown_to_html(body, id_prefix=id_prefix)
+    parts = MORE_MARKER.split(body, maxsplit=1)
+    excerpt_html = markdown_to_html(parts[0], id_prefix=id_prefix) if len(parts) == 2 else ""
+    return RenderedPost(html=html, excerpt_html=excerpt_html)

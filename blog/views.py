@@ -1,0 +1,142 @@
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from taggit.models import Tag
+
+from .models import Path, Post, TaggedPost
+
+MAX_TAGS_IN_INTERSECTION = 3
+
+
+def checked_date(year, month=1, day=1):
+    """The date, or 404 for one that does not exist (/2014/13/, /2014/02/30/, /0000/)."""
+    try:
+        return datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        raise Http404("No such date.") from None
+
+
+def listing(request, posts, template, *, empty_is_404=False, **context):
+    """Render one page of `posts` (already filtered) with whatever else the page needs."""
+    paginator = Paginator(
+        posts.select_related("author", "path").prefetch_related("tags"),
+        settings.BLOG_POSTS_PER_PAGE,
+    )
+    try:
+        page = paginator.page(request.GET.get("page", 1))
+    except (EmptyPage, PageNotAnInteger):
+        raise Http404("No such page.") from None
+    if empty_is_404 and not paginator.count:
+        raise Http404("Nothing here.")
+    return render(request, template, {"page": page, "posts": page.object_list, **context})
+
+
+@require_GET
+def index(request):
+    return listing(request, Post.objects.published(), "blog/post_list.html")
+
+
+@require_GET
+def archive(request, year, month=None, day=None):
+    """Posts of a year, a month or a day, by their publication day in the site's time zone."""
+    start = checked_date(year, month or 1, day or 1)
+    posts = Post.objects.published().filter(pub_date__year=start.year)
+    if month:
+        posts = posts.filter(pub_date__month=start.month)
+    if day:
+        posts = posts.filter(pub_date__day=start.day)
+    months = Post.objects.published().month_counts(start.year) if not month else None
+    period = "day" if day else "month" if month else "year"
+    return listing(
+        request, posts, "blog/post_archive.html", start=start, period=period, months=months
+    )
+
+
+@require_GET
+def post_detail(request, year, month, day, slug):
+    post = get_object_or_404(
+        Post.objects.published().select_related("author", "path").prefetch_related("tags"),
+        pub_date=checked_date(year, month, day),
+        slug=slug,
+    )
+    return render(
+        request,
+        "blog/post_detail.html",
+        {
+            "post": post,
+            "related_posts": post.related_posts(),
+            "previous_post": post.neighbour(newer=False),
+            "next_post": post.neighbour(newer=True),
+        },
+    )
+
+
+def _path_or_404(path_text):
+    return get_object_or_404(Path, full_path="/" + path_text)
+
+
+@require_GET
+def path_detail(request, path, year=None, month=None):
+    """Posts filed under a path and every sub-path, optionally narrowed to a year or month."""
+    place = _path_or_404(path)
+    posts = Post.objects.published().under(place)
+    start = None
+    if year:
+        start = checked_date(year, month or 1)
+        posts = posts.filter(pub_date__year=start.year)
+        if month:
+            posts = posts.filter(pub_date__month=start.month)
+    return listing(
+        request,
+        posts,
+        "blog/path_detail.html",
+        place=place,
+        ancestors=place.ancestors(),
+        children=place.children_with_counts(),
+        start=start,
+        period="month" if month else "year" if year else None,
+    )
+
+
+@require_GET
+def tag_list(request):
+    tags = TaggedPost.objects.counts_of_published()
+    return render(request, "blog/tag_list.html", {"tags": tags})
+
+
+def _tags_or_404(tag_slugs):
+    slugs = tag_slugs.split("+")
+    if len(slugs) > MAX_TAGS_IN_INTERSECTION or len(set(slugs)) != len(slugs):
+        raise Http404(f"At most {MAX_TAGS_IN_INTERSECTION} different tags.")
+    tags = list(Tag.objects.filter(slug__in=slugs))
+    if len(tags) != len(slugs):
+        raise Http404("No such tag.")
+    return sorted(tags, key=lambda tag: slugs.index(tag.slug))
+
+
+@require_GET
+def tag_detail(request, tags):
+    tag_objects = _tags_or_404(tags)
+    posts = Post.objects.published().tagged(*(tag.slug for tag in tag_objects))
+    return listing(request, posts, "blog/tag_detail.html", tags=tag_objects, tag_slugs=tags)
+
+
+@require_GET
+def author_detail(request, username):
+    author = get_object_or_404(get_user_model(), username=username, is_active=True)
+    posts = Post.objects.published().by(author)
+    # Only people who have published something have a public page.
+    return listing(request, posts, "blog/author_detail.html", empty_is_404=True, author=author)
+
+
+@require_GET
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("blog:sitemap"))
+    lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {sitemap}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -1,0 +1,105 @@
+import io
+import re
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from blog.models import Path, Post, TaggedPost
+
+
+def generate(**options):
+    out = io.StringIO()
+    call_command("generate_content", stdout=out, workers=1, **options)
+    return out.getvalue()
+
+
+def snapshot():
+    return [
+        (
+            p.title,
+            p.slug,
+            p.body,
+            p.path.full_path,
+            p.status,
+            p.author.username,
+            sorted(t.name for t in p.tags.all()),
+            p.published_at,
+        )
+        for p in Post.objects.select_related("path", "author")
+        .prefetch_related("tags")
+        .order_by("id")
+    ]
+
+
+def test_same_seed_gives_the_same_content(db):
+    generate(posts=60, seed=7)
+    first = snapshot()
+    Post.objects.all().delete()
+    generate(posts=60, seed=7)
+    assert snapshot() == first
+    Post.objects.all().delete()
+    generate(posts=60, seed=8)
+    assert snapshot() != first
+
+
+def test_every_kind_of_post_is_generated(db):
+    output = generate(posts=300, seed=1)
+    assert Post.objects.count() == 300
+    published = Post.objects.published()
+    html = [p.body_html for p in published]
+    has = lambda pattern: any(re.search(pattern, h) for h in html)  # noqa: E731
+    assert published.exclude(excerpt_html="").exists(), "excerpt posts"
+    assert any(
+        re.fullmatch(r"<p><a href=\"https://example.com/[^\"]+\" rel=\"noopener\">[^<]+</a></p>", h)
+        for h in html
+    ), "link posts"
+    for pattern in (
+        r'<div class="highlight">',
+        r"<ul>",
+        r"<ol>",
+        r"<blockquote>",
+        r"<table>",
+        r'<div class="footnote">',
+        r'<a href="https://example.org/',
+        r"<figure>",
+    ):
+        assert has(pattern), pattern
+    assert Post.objects.filter(status=Post.Status.DRAFT).exists()
+    assert Post.objects.filter(status=Post.Status.PUBLISHED).exclude(pk__in=published).exists()
+    years = {p.pub_date.year for p in published}
+    assert len(years) >= 5
+    assert "Done in" in output and "300 posts" in output
+
+
+def test_authors_paths_and_tags_are_realistic(db):
+    generate(posts=120, seed=2, authors=4)
+    authors = get_user_model().objects.filter(posts__isnull=False).distinct()
+    assert authors.count() == 4
+    assert all(a.display_name and a.bio for a in authors)
+    assert max(p.full_path.count("/") for p in Path.objects.all()) >= 3
+    # Tags overlap, so posts have related posts.
+    post = Post.objects.published().filter(tagged_items__isnull=False).first()
+    assert post.related_posts()
+    assert TaggedPost.objects.values("tag").distinct().count() >= 10
+
+
+def test_if_empty_leaves_an_existing_site_alone(db):
+    generate(posts=5)
+    output = generate(posts=50, if_empty=True)
+    assert "nothing generated" in output
+    assert Post.objects.count() == 5
+
+
+def test_running_again_adds_posts_without_slug_clashes(db):
+    generate(posts=40, seed=3)
+    generate(posts=40, seed=3)
+    assert Post.objects.count() == 80
+    assert Post.objects.filter(slug__endswith="-2").exists()
+
+
+def test_workers_render_exactly_what_one_process_renders(db):
+    generate(posts=30, seed=4)
+    serial = [p.body_html for p in Post.objects.order_by("id")]
+    Post.objects.all().delete()
+    call_command("generate_content", stdout=io.StringIO(), posts=30, seed=4, workers=2)
+    assert [p.body_html for p in Post.objects.order_by("id")] == serial

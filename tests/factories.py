@@ -1,0 +1,52 @@
+"""Factory functions: keyword-only arguments with defaults that make a valid object."""
+
+import datetime
+import itertools
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from blog.models import Path, Post
+
+_numbers = itertools.count(1)
+
+
+def make_user(*, username=None, display_name="", **fields):
+    number = next(_numbers)
+    return get_user_model().objects.create_user(
+        username=username or f"user{number}",
+        email=fields.pop("email", f"user{number}@example.com"),
+        password=fields.pop("password", "a-long-test-password"),
+        display_name=display_name,
+        **fields,
+    )
+
+
+def make_path(full_path="/diary"):
+    return Path.objects.ensure(full_path)
+
+
+def make_post(
+    *,
+    author=None,
+    path="/diary",
+    tags=(),
+    published=True,
+    title=None,
+    body="Some *text*.",
+    published_at=None,
+    **fields,
+):
+    post = Post(
+        title=title or f"Post number {next(_numbers)}",
+        author=author or make_user(),
+        path=path if isinstance(path, Path) else make_path(path),
+        body=body,
+        status=Post.Status.PUBLISHED if published else Post.Status.DRAFT,
+        published_at=published_at or timezone.now() - datetime.timedelta(minutes=5),
+        **fields,
+    )
+    post.save()
+    if tags:
+        post.tags.add(*tags)
+    return post
