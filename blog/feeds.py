@@ -127,9 +127,14 @@ class AuthorPostFeed(PostFeed):
 
 
 def atom(feed_class):
-    """The Atom twin of an RSS feed class."""
+    """The Atom twin of an RSS feed class: the full HTML in <content>, the excerpt (if any)
+    in <summary>."""
     return type(
         f"Atom{feed_class.__name__}",
         (feed_class,),
-        {"feed_type": AtomWithContent, "subtitle": feed_class.description},
+        {
+            "feed_type": AtomWithContent,
+            "subtitle": feed_class.description,
+            "item_description": lambda self, item: item.excerpt_html or None,
+        },
     )

@@ -1,4 +1,5 @@
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -97,6 +98,15 @@ class PathQuerySet(models.QuerySet):
 
 
 class PathManager(models.Manager.from_queryset(PathQuerySet)):
+    def with_ancestors(self, full_path):
+        """[outermost ancestor, …, the path itself] in one query; DoesNotExist if it is absent."""
+        segments = full_path[1:].split("/")
+        prefixes = ["/" + "/".join(segments[: depth + 1]) for depth in range(len(segments))]
+        chain = list(self.filter(full_path__in=prefixes).order_by("full_path"))
+        if not chain or chain[-1].full_path != full_path:
+            raise self.model.DoesNotExist(f"No path {full_path}")
+        return chain
+
     def ensure(self, full_path):
         """The Path for `full_path`, created with any missing ancestors."""
         parent = None
@@ -160,29 +170,33 @@ class Path(models.Model):
     def name(self):
         return self.title or self.segment
 
-    def ancestors(self):
-        """Paths above this one, outermost first, looked up in one query."""
-        segments = self.full_path[1:].split("/")[:-1]
-        prefixes = ["/" + "/".join(segments[: depth + 1]) for depth in range(len(segments))]
-        return list(Path.objects.filter(full_path__in=prefixes).order_by("full_path"))
-
-    def children_with_counts(self):
-        """Child paths, each with `post_count`: published posts in its whole subtree."""
+    def subpaths_with_counts(self):
+        """The paths just below this one that hold published posts, each with the number of
+        published posts in its whole subtree; one query."""
         counts = (
             Post.objects.published()
             .under(self)
+            .exclude(path=self)
             .values_list("path__full_path")
             .annotate(count=Count("id"))
             .order_by()
         )
-        children = list(self.children.order_by("segment"))
-        for child in children:
-            child.post_count = sum(
-                count
-                for full_path, count in counts
-                if full_path == child.full_path or full_path.startswith(child.full_path + "/")
-            )
-        return children
+        totals = {}
+        depth = self.full_path.count("/")
+        for full_path, count in counts:
+            child = "/".join(full_path.split("/")[: depth + 2])
+            totals[child] = totals.get(child, 0) + count
+        return [Subpath(full_path, totals[full_path]) for full_path in sorted(totals)]
+
+
+@dataclass(frozen=True)
+class Subpath:
+    full_path: str
+    post_count: int
+
+    @property
+    def url(self):
+        return reverse("blog:path-detail", kwargs={"path": self.full_path[1:]})
 
 
 Path._meta.get_field("full_path").register_lookup(Within)
@@ -359,7 +373,7 @@ class Post(models.Model):
             .prefetch_related("tags")[:limit]
         )
         for post in related:
-            post.shared_tags = [tag for tag in post.tags.all() if tag in tags]
+            post.shared_tags = sorted((t for t in post.tags.all() if t in tags), key=str)
         return related
 
     def neighbour(self, *, newer):

@@ -1,4 +1,4 @@
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path
 
 from . import feeds, views
@@ -17,7 +17,18 @@ urlpatterns = [
     path("feed/", feeds.PostFeed(), name="feed"),
     path("feed/atom/", feeds.atom(feeds.PostFeed)(), name="feed-atom"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "blog:sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
     path("tags/", views.tag_list, name="tag-list"),
     re_path(rf"^tags/{TAGS}/$", views.tag_detail, name="tag-detail"),
     re_path(rf"^tags/{TAGS}/feed/$", feeds.TagPostFeed(), name="tag-feed"),

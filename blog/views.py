@@ -77,14 +77,18 @@ def post_detail(request, year, month, day, slug):
     )
 
 
-def _path_or_404(path_text):
-    return get_object_or_404(Path, full_path="/" + path_text)
+def _path_chain_or_404(path_text):
+    """The path named in the URL and its ancestors, outermost first."""
+    try:
+        return Path.objects.with_ancestors("/" + path_text)
+    except Path.DoesNotExist:
+        raise Http404("No such path.") from None
 
 
 @require_GET
 def path_detail(request, path, year=None, month=None):
     """Posts filed under a path and every sub-path, optionally narrowed to a year or month."""
-    place = _path_or_404(path)
+    *ancestors, place = _path_chain_or_404(path)
     posts = Post.objects.published().under(place)
     start = None
     if year:
@@ -97,8 +101,8 @@ def path_detail(request, path, year=None, month=None):
         posts,
         "blog/path_detail.html",
         place=place,
-        ancestors=place.ancestors(),
-        children=place.children_with_counts(),
+        ancestors=ancestors,
+        subpaths=place.subpaths_with_counts(),
         start=start,
         period="month" if month else "year" if year else None,
     )

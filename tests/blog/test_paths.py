@@ -68,7 +68,8 @@ def test_ensure_creates_missing_ancestors_once(db):
         "/book/scifi/Andy_Weir",
     ]
     assert leaf.parent.parent.full_path == "/book"
-    assert [p.full_path for p in leaf.ancestors()] == ["/book", "/book/scifi"]
+    chain = Path.objects.with_ancestors("/book/scifi/Andy_Weir")
+    assert [p.full_path for p in chain] == ["/book", "/book/scifi", "/book/scifi/Andy_Weir"]
 
 
 def test_model_validation_rejects_a_reserved_first_segment(db):

@@ -1,0 +1,63 @@
+"""Every page runs a fixed number of queries, whatever the number of posts, tags or authors."""
+
+import datetime
+
+import pytest
+
+from blog.models import Post
+from tests.factories import make_post, make_user
+
+MAY_2014 = datetime.datetime(2014, 5, 10, 12, tzinfo=datetime.UTC)
+
+# url: queries (count, page of posts and their tags, plus what the page needs besides)
+BUDGETS = {
+    "/": 3,
+    "/2014/": 4,  # + months of the year with counts
+    "/2014/05/": 3,
+    "/2014/05/10/": 3,
+    "/openstack/": 5,  # + the path with its ancestors, + sub-path counts
+    "/openstack/kilo/nova/": 5,
+    "/openstack/2014/": 5,
+    "/openstack/2014/05/": 5,
+    "/tags/": 1,
+    "/tags/python/": 4,  # + the tags named in the URL
+    "/tags/python+cloud/": 4,
+    "/authors/author0/": 4,  # + the author
+    "/feed/": 2,  # posts and their tags
+    "/feed/atom/": 2,
+    "/openstack/feed/": 3,  # + the path
+    "/tags/python/feed/": 3,
+    "/authors/author0/feed/atom/": 3,
+    "/sitemap.xml": 5,  # the number of pages of each of the four sections, + posts' lastmod
+    "/sitemap-posts.xml": 2,
+    "/sitemap-paths.xml": 2,
+    "/sitemap-tags.xml": 1,
+    "/sitemap-authors.xml": 2,
+    # post, its tags, related posts, their tags, previous, next; `count` related posts
+    "PERMALINK": 6,
+}
+
+
+def populate(count):
+    authors = [make_user(username=f"author{n}") for n in range(min(count, 5))]
+    paths = ["/openstack/kilo/nova", "/openstack/juno", "/openstack", "/openstack/kilo"]
+    for n in range(count):
+        make_post(
+            author=authors[n % len(authors)],
+            path=paths[n % len(paths)],
+            tags=["python", "cloud", f"extra{n}"],
+            published_at=MAY_2014 + datetime.timedelta(minutes=n),
+        )
+
+
+@pytest.mark.parametrize("count", [1, 30])
+@pytest.mark.parametrize(("url", "budget"), BUDGETS.items())
+def test_page_queries_do_not_grow_with_the_data(
+    client, db, django_assert_num_queries, count, url, budget
+):
+    populate(count + 1 if url == "PERMALINK" else count)
+    if url == "PERMALINK":
+        url = Post.objects.published().order_by("published_at")[count // 2].get_absolute_url()
+    with django_assert_num_queries(budget):
+        response = client.get(url)
+    assert response.status_code == 200
