@@ -31,6 +31,9 @@ class PostAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.path_id:
             self.fields["path_text"].initial = self.instance.path.full_path
+        if "author" in self.fields:
+            self.fields["author"].required = False
+            self.fields["author"].help_text = "Left empty: whoever saves the post."
 
     def clean_path_text(self):
         text = self.cleaned_data["path_text"]

@@ -1,13 +1,16 @@
 import datetime
 import io
+import threading
 import zoneinfo
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from blog.models import Post
-from tests.factories import make_post
+from tests.factories import make_path, make_post, make_user
 
 DAY = datetime.datetime(2014, 12, 31, 10, 0, tzinfo=datetime.UTC)
 
@@ -97,3 +100,48 @@ def test_rerender_posts_refreshes_stale_html(db):
     call_command("rerender_posts", stdout=out)
     assert "<strong>text</strong>" in Post.objects.get(pk=post.pk).body_html
     assert "Rendered 1 posts" in out.getvalue() and "1 changed" in out.getvalue()
+
+
+def test_concurrent_saves_of_the_same_title_on_the_same_day_get_different_slugs(
+    transactional_db,
+):
+    author, path = make_user(), make_path("/diary")
+    barrier = threading.Barrier(2)
+    slugs, errors = [], []
+    real_check = Post._slug_is_taken
+
+    waited = threading.local()
+
+    def check_then_wait(self, slug):
+        taken = real_check(self, slug)
+        if not getattr(waited, "done", False):
+            waited.done = True
+            barrier.wait(timeout=10)  # both have looked before either inserts: a real race
+        return taken
+
+    def save_one():
+        try:
+            post = Post(
+                title="Same moment",
+                author=author,
+                path=path,
+                body="x",
+                status=Post.Status.PUBLISHED,
+                published_at=DAY,
+            )
+            with mock.patch.object(Post, "_slug_is_taken", check_then_wait):
+                barrier.wait(timeout=10)
+                post.save()
+            slugs.append(post.slug)
+        except Exception as error:  # reported below, so the test says what went wrong
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save_one) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors
+    assert sorted(slugs) == ["same-moment", "same-moment-2"]

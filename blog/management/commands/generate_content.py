@@ -101,9 +101,8 @@ class Command(BaseCommand):
             taken.add((post.pub_date, post.slug))
             posts.append(post)
         jobs = [(post.body, f"{post.pub_date:%Y%m%d}-{post.slug}-") for post in posts]
-        tags = {
-            name: Tag.objects.get_or_create(name=name)[0] for spec in specs for name in spec.tags
-        }
+        names = sorted({name for spec in specs for name in spec.tags})
+        tags = {name: Tag.objects.get_or_create(name=name)[0] for name in names}
         done = 0
         if not connection.in_atomic_block:
             connection.close()  # forked workers never use it; closing it first is tidier still

@@ -1,0 +1,87 @@
+import pytest
+from django.contrib.auth import get_user_model
+
+from blog.models import Path, Post
+from tests.factories import make_post
+
+
+@pytest.fixture
+def admin_client(client, db):
+    user = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw-long-enough")
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def post_form(**overrides):
+    return {
+        "title": "Fresh from the admin",
+        "slug": "",
+        "path_text": "/openstack/liberty/neutron",
+        "tags": "openstack, networking",
+        "body": "Some **Markdown**.",
+        "status": "published",
+        "published_at_0": "2015-10-15",
+        "published_at_1": "12:30:00",
+        "allow_comments": "on",
+        **overrides,
+    }
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/",
+        "/admin/blog/post/",
+        "/admin/blog/post/add/",
+        "/admin/blog/path/",
+        "/admin/blog/path/add/",
+        "/admin/taggit/tag/",
+        "/admin/accounts/user/",
+        "/admin/blog/post/?status__exact=draft",
+        "/admin/blog/post/?q=kilo",
+        "/admin/blog/post/?published_at__year=2015",
+    ],
+)
+def test_admin_pages_open(admin_client, url):
+    make_post(path="/openstack/kilo", tags=["python"], title="Kilo")
+    assert admin_client.get(url).status_code == 200
+
+
+def test_adding_a_post_files_it_under_a_new_path_with_its_ancestors(admin_client):
+    response = admin_client.post("/admin/blog/post/add/", post_form())
+    assert response.status_code == 302, response.content.decode()[:3000]
+    post = Post.objects.get()
+    assert post.path.full_path == "/openstack/liberty/neutron"
+    assert Path.objects.filter(full_path="/openstack/liberty").exists()
+    assert post.author == admin_client.user
+    assert post.slug == "fresh-from-the-admin"
+    assert "<strong>Markdown</strong>" in post.body_html
+    assert sorted(post.tags.names()) == ["networking", "openstack"]
+
+
+def test_a_bad_path_is_explained_and_what_was_typed_is_kept(admin_client):
+    response = admin_client.post("/admin/blog/post/add/", post_form(path_text="/admin/oops"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "is used by the site" in page
+    assert 'value="/admin/oops"' in page and "Some **Markdown**." in page
+    assert not Post.objects.exists() and not Path.objects.exists()
+
+
+def test_editing_a_post_shows_its_path_as_text(admin_client):
+    post = make_post(path="/diary/pictures")
+    page = admin_client.get(f"/admin/blog/post/{post.pk}/change/").content.decode()
+    assert 'value="/diary/pictures"' in page
+
+
+def test_a_path_cannot_be_moved_under_itself(admin_client):
+    child = Path.objects.ensure("/book/scifi")
+    top = child.parent
+    response = admin_client.post(
+        f"/admin/blog/path/{top.pk}/change/",
+        {"parent": child.pk, "segment": "book", "title": "", "description": ""},
+    )
+    assert "cannot be moved under itself" in response.content.decode()
+    top.refresh_from_db()
+    assert top.parent is None

@@ -1,0 +1,64 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium (apt-get install chromium).
+
+Without Chromium they are skipped with the reason shown, unless REQUIRE_BROWSER_TESTS=1 (set
+by .ci/run), which turns a missing browser into a failure.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API keeps an event loop in the test thread; the ORM calls the tests make
+# for their data are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+VIEWPORTS = {"phone": {"width": 375, "height": 740}, "desktop": {"width": 1280, "height": 900}}
+
+
+def chromium_path():
+    return (
+        os.environ.get("CHROMIUM_PATH")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = chromium_path()
+    if not executable:
+        message = "Chromium is not installed (apt-get install chromium): browser tests skipped"
+        if os.environ.get("REQUIRE_BROWSER_TESTS") == "1":
+            pytest.fail(message.replace("skipped", "required by REQUIRE_BROWSER_TESTS=1"))
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=sorted(VIEWPORTS))
+def page(request, browser, live_server):
+    """A fresh page at a phone or desktop size; screenshots it at the end of the test."""
+    context = browser.new_context(viewport=VIEWPORTS[request.param], base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.viewport_name = request.param
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
+    context.close()
