@@ -146,6 +146,7 @@ OPENINGS = [
     "Frankly",
     "Meanwhile",
 ]
+PICTURES = ["bridge", "garden", "harbour", "market", "river", "tower"]  # drawings in static/demo/
 COMMANDS = ["make test", "git log --oneline", "pip install -e .", "systemctl status nova-api"]
 LANGUAGES = {
     "python": "def {name}({arg}):\n    total = 0\n    for item in {arg}:\n"
@@ -242,8 +243,8 @@ class TextMaker:
         if kind in {"tech", "release"} and rng.random() < 0.7:
             parts.append(f"## The {rng.choice(NOUNS)}\n\n" + self.code_block())
         if kind in {"pictures", "travel"}:
-            noun = rng.choice(NOUNS)
-            parts.append(f'![A {noun} at dusk](/static/demo/{noun}.jpg "The {noun}, late")')
+            scene = rng.choice(PICTURES)
+            parts.append(f'![A {scene} at dusk](/static/demo/{scene}.svg "The {scene}, late")')
         if rng.random() < 0.15:
             parts[0] += "[^1]"
             parts.append(f"[^1]: {self.sentence()}")

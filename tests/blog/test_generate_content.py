@@ -103,3 +103,15 @@ def test_workers_render_exactly_what_one_process_renders(db):
     Post.objects.all().delete()
     call_command("generate_content", stdout=io.StringIO(), posts=30, seed=4, workers=2)
     assert [p.body_html for p in Post.objects.order_by("id")] == serial
+
+
+def test_every_demo_picture_a_post_shows_is_shipped(db, settings):
+    generate(posts=200, seed=6)
+    sources = {
+        src
+        for html in Post.objects.values_list("body_html", flat=True)
+        for src in re.findall(r'<img[^>]* src="/static/([^"]+)"', html)
+    }
+    assert sources
+    for source in sources:
+        assert (settings.BASE_DIR / "static" / source).is_file(), source
