@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 
 from .models import User
 
@@ -12,3 +13,4 @@ class UserAdmin(BaseUserAdmin):
     )
     list_display = ("username", "display_name", "email", "is_staff", "is_active")
     search_fields = ("username", "display_name", "email")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 
 class User(AbstractUser):
@@ -17,6 +18,11 @@ class User(AbstractUser):
     def public_name(self):
         """The name readers see: the display name, else the full name, else the username."""
         return self.display_name or self.get_full_name() or self.username
+
+    @cached_property
+    def is_editor(self):
+        """Editors (and superusers) may act on every post and comment, not only their own."""
+        return self.is_superuser or self.groups.filter(name="Editor").exists()
 
     def get_absolute_url(self):
         return reverse("blog:author-detail", kwargs={"username": self.username})

@@ -281,3 +281,63 @@ def generate_posts(*, count, author_count, seed, now):
             tags=sorted(set(tags)),
             is_draft=0.98 < roll <= 0.995,
         )
+
+
+FIRST_NAMES = ["Alex", "Bea", "Carl", "Dana", "Eli", "Fern", "Gil", "Hedda", "Ines", "Jon", "Kira"]
+LAST_NAMES = ["Ahl", "Brook", "Castell", "Dunmore", "Eck", "Falk", "Grau", "Holt", "Irving", "Juul"]
+STATUS_WEIGHTS = [("approved", 0.9), ("pending", 0.06), ("spam", 0.03), ("removed", 0.01)]
+
+
+@dataclass
+class CommentSpec:
+    post: int  # index into the posts it was generated for
+    parent: int | None  # index into the comments generated before it
+    depth: int
+    name: str
+    email: str
+    url: str
+    body: str
+    created_at: datetime.datetime
+    status: str
+
+
+def generate_comments(*, post_dates, count, seed, now, max_depth=3):
+    """`count` CommentSpecs on the posts whose publication times are `post_dates` (all in
+    the past); about a third of them replies, threads at most `max_depth` deep."""
+    rng = random.Random(seed)
+    text = TextMaker(rng)
+    on_post = {}
+    specs = []
+    statuses, weights = zip(*STATUS_WEIGHTS, strict=True)
+    for index in range(count):
+        post = rng.randrange(len(post_dates))
+        earlier = on_post.setdefault(post, [])
+        parent = None
+        if earlier and rng.random() < 0.35:
+            candidate = rng.choice(earlier)
+            if specs[candidate].depth < max_depth:
+                parent = candidate
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        start = specs[parent].created_at if parent is not None else post_dates[post]
+        seconds = max((now - start).total_seconds(), 60)
+        created_at = start + datetime.timedelta(seconds=rng.random() * min(seconds, 86400 * 30))
+        body = text.paragraph(rng.randint(1, 4))
+        if rng.random() < 0.15:
+            body += f"\n\n> {text.sentence()}"
+        if rng.random() < 0.1:
+            body += f"\n\nMore at https://example.net/{rng.choice(NOUNS)}"
+        specs.append(
+            CommentSpec(
+                post=post,
+                parent=parent,
+                depth=specs[parent].depth + 1 if parent is not None else 1,
+                name=f"{first} {last}",
+                email=f"{first}.{last}{rng.randint(1, 99)}@example.net".lower(),
+                url=f"https://{first.lower()}.example.org/" if rng.random() < 0.3 else "",
+                body=body,
+                created_at=min(created_at, now).replace(microsecond=0),
+                status=rng.choices(statuses, weights)[0] if parent is None else "approved",
+            )
+        )
+        earlier.append(index)
+    return specs

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import markdown
 import nh3
 from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from pygments.token import STANDARD_TYPES
 
@@ -141,3 +142,43 @@ def render_post(body, *, id_prefix=""):
     parts = MORE_MARKER.split(body, maxsplit=1)
     excerpt_html = markdown_to_html(parts[0], id_prefix=id_prefix) if len(parts) == 2 else ""
     return RenderedPost(html=html, excerpt_html=excerpt_html)
+
+
+# Comments: paragraphs, emphasis, code, links, quotes and lists; no images, headings or raw HTML.
+BARE_URL = r"(?<![\w/])(https?://[^\s<>\"]*[^\s<>\".,;:!?)\]'])"
+COMMENT_TAGS = {"p", "br", "em", "strong", "code", "pre", "a", "blockquote", "ul", "ol", "li"}
+
+
+class BareUrlProcessor(InlineProcessor):
+    """Turn a bare http(s) URL in a comment into a link."""
+
+    def handleMatch(self, match, data):
+        link = etree.Element("a", {"href": match.group(1)})
+        link.text = match.group(1)
+        return link, match.start(0), match.end(0)
+
+
+class CommentExtension(Extension):
+    def extendMarkdown(self, md):
+        # Raw HTML is shown as the text it is, not interpreted.
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        for name in ("image_link", "image_reference", "short_image_ref"):
+            md.inlinePatterns.deregister(name)
+        for name in ("hashheader", "setextheader", "hr"):
+            md.parser.blockprocessors.deregister(name)
+        md.inlinePatterns.register(BareUrlProcessor(BARE_URL, md), "bare_url", 95)
+
+
+def render_comment(text):
+    """A comment's HTML: restricted Markdown, then the comment allowlist."""
+    converter = markdown.Markdown(
+        extensions=["fenced_code", "sane_lists", CommentExtension()], output_format="html"
+    )
+    return nh3.clean(
+        converter.convert(text),
+        tags=COMMENT_TAGS,
+        attributes={"a": {"href"}},
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow ugc noopener",
+    )

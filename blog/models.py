@@ -1,3 +1,4 @@
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -295,6 +296,9 @@ class Post(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     allow_comments = models.BooleanField(default=True)
+    comment_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Approved comments; kept by the comments app."
+    )
 
     objects = PostQuerySet.as_manager()
 
@@ -350,6 +354,13 @@ class Post(models.Model):
     @property
     def has_excerpt(self):
         return bool(self.excerpt_html)
+
+    @property
+    def comments_are_open(self):
+        days = settings.COMMENTS_CLOSE_AFTER_DAYS
+        if not self.allow_comments:
+            return False
+        return days is None or self.published_at > timezone.now() - datetime.timedelta(days=days)
 
     def render(self):
         """Fill the derived fields (day, HTML) from the fields an author writes."""

@@ -9,6 +9,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from taggit.models import Tag
 
+from comments.forms import CommentForm, held_comment_ids, remembered_commenter
+from comments.models import Comment
+
 from .models import Path, Post, TaggedPost
 
 MAX_TAGS_IN_INTERSECTION = 3
@@ -22,17 +25,19 @@ def checked_date(year, month=1, day=1):
         raise Http404("No such date.") from None
 
 
-def listing(request, posts, template, *, empty_is_404=False, **context):
-    """Render one page of `posts` (already filtered) with whatever else the page needs."""
-    paginator = Paginator(
-        posts.select_related("author", "path").prefetch_related("tags"),
-        settings.BLOG_POSTS_PER_PAGE,
-    )
+def page_or_404(request, queryset, per_page):
+    """The page of `queryset` that ?page= asks for; 404 for one that does not exist."""
     try:
-        page = paginator.page(request.GET.get("page", 1))
+        return Paginator(queryset, per_page).page(request.GET.get("page", 1))
     except (EmptyPage, PageNotAnInteger):
         raise Http404("No such page.") from None
-    if empty_is_404 and not paginator.count:
+
+
+def listing(request, posts, template, *, empty_is_404=False, **context):
+    """Render one page of `posts` (already filtered) with whatever else the page needs."""
+    posts = posts.select_related("author", "path").prefetch_related("tags")
+    page = page_or_404(request, posts, settings.BLOG_POSTS_PER_PAGE)
+    if empty_is_404 and not page.paginator.count:
         raise Http404("Nothing here.")
     return render(request, template, {"page": page, "posts": page.object_list, **context})
 
@@ -58,13 +63,28 @@ def archive(request, year, month=None, day=None):
     )
 
 
-@require_GET
-def post_detail(request, year, month, day, slug):
-    post = get_object_or_404(
-        Post.objects.published().select_related("author", "path").prefetch_related("tags"),
+def published_post_or_404(year, month, day, slug, *, with_tags=True):
+    """The published post a permalink names, with its author and path (and tags)."""
+    posts = Post.objects.published().select_related("author", "path")
+    return get_object_or_404(
+        posts.prefetch_related("tags") if with_tags else posts,
         pub_date=checked_date(year, month, day),
         slug=slug,
     )
+
+
+@require_GET
+def post_detail(request, year, month, day, slug):
+    post = published_post_or_404(year, month, day, slug)
+    form = CommentForm(post=post, initial=remembered_commenter(request))
+    reply_to = request.GET.get("reply_to", "")
+    if reply_to.isdigit():
+        form.initial["parent"] = int(reply_to)
+    return render_post_page(request, post, comment_form=form)
+
+
+def render_post_page(request, post, *, comment_form, comment_preview=None):
+    """The permalink page: the post, its neighbours and related posts, its comments and form."""
     return render(
         request,
         "blog/post_detail.html",
@@ -73,6 +93,9 @@ def post_detail(request, year, month, day, slug):
             "related_posts": post.related_posts(),
             "previous_post": post.neighbour(newer=False),
             "next_post": post.neighbour(newer=True),
+            "comments": Comment.objects.thread(post, held_comment_ids(request)),
+            "comment_form": comment_form,
+            "comment_preview": comment_preview,
         },
     )
 

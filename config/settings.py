@@ -158,6 +158,24 @@ BLOG_DESCRIPTION = os.environ.get(
 )
 BLOG_POSTS_PER_PAGE = 20
 
+# Comments. Moderation: "first_time" holds a commenter until one of their comments is approved
+# (matched by email), "all" holds every comment, "none" publishes at once.
+COMMENTS_MODERATION = os.environ.get("COMMENTS_MODERATION", "first_time")
+COMMENTS_MAX_LINKS = 2  # more links than this: held
+COMMENTS_MAX_DEPTH = 3  # replies nest this deep at most
+COMMENTS_CLOSE_AFTER_DAYS = (
+    int(os.environ["COMMENTS_CLOSE_AFTER_DAYS"])
+    if os.environ.get("COMMENTS_CLOSE_AFTER_DAYS")
+    else None
+)
+COMMENTS_MIN_SECONDS = 3  # a form sent sooner after it was shown is a robot's
+COMMENTS_FORM_MAX_AGE = 2 * 24 * 3600  # a form older than this must be sent again
+COMMENTS_FLOOD_LIMIT = 5  # comments per window, per IP address and per email
+COMMENTS_FLOOD_WINDOW = 600  # seconds
+COMMENTS_DUPLICATE_WINDOW = 300  # the same text again within this many seconds is stored once
+COMMENTS_PER_PAGE = 30
+EMAIL_TIMEOUT = 10
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -50,3 +50,20 @@ def make_post(
     if tags:
         post.tags.add(*tags)
     return post
+
+
+def make_comment(*, post=None, status="approved", parent=None, **fields):
+    from comments.models import Comment
+
+    number = next(_numbers)
+    comment = Comment(
+        post=post or (parent.post if parent else make_post()),
+        parent=parent,
+        author_name=fields.pop("author_name", f"Reader {number}"),
+        author_email=fields.pop("author_email", f"reader{number}@example.com"),
+        body=fields.pop("body", f"Comment number {number}."),
+        status=status,
+        **fields,
+    )
+    comment.save()
+    return comment

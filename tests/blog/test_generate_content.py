@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from blog.models import Path, Post, TaggedPost
+from comments.models import Comment
 
 
 def generate(**options):
@@ -115,3 +116,31 @@ def test_every_demo_picture_a_post_shows_is_shipped(db, settings):
     assert sources
     for source in sources:
         assert (settings.BASE_DIR / "static" / source).is_file(), source
+
+
+def test_comments_are_generated_threaded_and_counted(db, settings):
+    output = generate(posts=80, comments=400, seed=9)
+    assert "400 comments" in output
+    comments = Comment.objects.all()
+    assert comments.count() == 400
+    assert comments.filter(parent__isnull=False).count() > 50
+    assert max(comments.values_list("depth", flat=True)) <= settings.COMMENTS_MAX_DEPTH
+    assert {"approved", "pending", "spam"} <= set(comments.values_list("status", flat=True))
+    assert not comments.exclude(post__in=Post.objects.published()).exists()
+    for reply in comments.filter(parent__isnull=False).select_related("parent")[:50]:
+        assert reply.post_id == reply.parent.post_id and reply.created_at >= reply.parent.created_at
+    for post in Post.objects.published()[:30]:
+        assert post.comment_count == post.comments.filter(status="approved").count()
+    assert all("<p>" in html for html in comments.values_list("body_html", flat=True)[:20])
+
+
+def test_comments_are_the_same_for_the_same_seed(db):
+    def comment_snapshot():
+        rows = Comment.objects.order_by("id").values_list("author_name", "body", "status", "depth")
+        return list(rows)
+
+    generate(posts=30, comments=60, seed=4)
+    first = comment_snapshot()
+    Post.objects.all().delete()
+    generate(posts=30, comments=60, seed=4)
+    assert comment_snapshot() == first

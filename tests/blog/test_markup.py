@@ -1,6 +1,6 @@
 import pytest
 
-from blog.markup import markdown_to_html, render_post
+from blog.markup import markdown_to_html, render_comment, render_post
 
 SCRIPT_VECTORS = [
     "<script>alert(1)</script>",
@@ -149,3 +149,35 @@ def test_more_marker_is_not_visible_in_the_html():
     rendered = render_post("one\n\n<!-- more -->\n\ntwo")
     assert "more" not in rendered.html
     assert "one" in rendered.excerpt_html and "two" not in rendered.excerpt_html
+
+
+def test_comment_markup_allows_emphasis_code_links_quotes_and_lists():
+    html = render_comment("*em* **strong** `code`\n\n```\nblock\n```\n\n> quote\n\n- a\n- b")
+    for tag in ("<em>", "<strong>", "<code>", "<pre>", "<blockquote>", "<ul>", "<li>"):
+        assert tag in html
+
+
+def test_comment_links_are_nofollow_ugc_and_bare_urls_are_linked():
+    html = render_comment("see https://example.org/a_b. and [t](https://t.example/)")
+    assert '<a href="https://example.org/a_b" rel="nofollow ugc noopener">' in html
+    assert '<a href="https://t.example/" rel="nofollow ugc noopener">t</a>' in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# Heading",
+        "Heading\n=======",
+        "![pic](https://example.org/p.png)",
+        "<b>bold</b>",
+        "<script>alert(1)</script>",
+        '<a href="https://x.example/">raw</a>',
+        "---",
+    ],
+)
+def test_comment_markup_has_no_headings_images_or_raw_html(text):
+    html = render_comment(text)
+    for tag in ("<h1", "<img", "<b>", "<script", ">raw</a>", "<hr"):
+        assert tag not in html, html
+    if text.startswith("<"):
+        assert "&lt;" in html  # raw HTML is shown as the text it is

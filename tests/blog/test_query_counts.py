@@ -33,8 +33,9 @@ BUDGETS = {
     "/sitemap-paths.xml": 2,
     "/sitemap-tags.xml": 1,
     "/sitemap-authors.xml": 2,
-    # post, its tags, related posts, their tags, previous, next; `count` related posts
-    "PERMALINK": 6,
+    # post, its tags, related posts, their tags, previous, next, the comment thread;
+    # with `count` related posts
+    "PERMALINK": 7,
 }
 
 

@@ -8,9 +8,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from blog.demo import AUTHORS, PATH_TITLES, PATH_TREE, generate_posts
-from blog.markup import render_post
+from blog.demo import AUTHORS, PATH_TITLES, PATH_TREE, generate_comments, generate_posts
+from blog.markup import render_comment, render_post
 from blog.models import Path, Post, TaggedPost, unique_slug
+from comments.models import Comment, refresh_comment_counts
 
 BATCH = 2000
 
@@ -27,6 +28,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--posts", type=int, default=400)
         parser.add_argument("--authors", type=int, default=5)
+        parser.add_argument("--comments", type=int, default=600)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing when there are posts already."
@@ -35,14 +37,14 @@ class Command(BaseCommand):
             "--workers", type=int, default=2, help="Processes rendering Markdown (1: none)."
         )
 
-    def handle(self, *args, posts, authors, seed, if_empty, workers, **options):
+    def handle(self, *args, posts, authors, comments, seed, if_empty, workers, **options):
         if if_empty and Post.objects.exists():
             self.stdout.write("There are posts already; nothing generated.")
             return
         if not 1 <= authors <= len(AUTHORS):
             raise CommandError(f"--authors must be between 1 and {len(AUTHORS)}.")
-        if posts < 0:
-            raise CommandError("--posts cannot be negative.")
+        if posts < 0 or comments < 0:
+            raise CommandError("--posts and --comments cannot be negative.")
         started = time.monotonic()
         people = self.make_authors(authors)
         paths = self.make_paths()
@@ -51,11 +53,12 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Generated the text of {len(specs)} posts; rendering and saving…")
         created = self.save_posts(specs, people, paths, workers)
+        comment_count = self.save_comments(created, comments, seed, workers)
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
-                f"Done in {elapsed:.1f} s: {created} posts, {len(people)} authors, "
-                f"{Path.objects.count()} paths, {Tag.objects.count()} tags."
+                f"Done in {elapsed:.1f} s: {len(created)} posts, {comment_count} comments, "
+                f"{len(people)} authors, {Path.objects.count()} paths, {Tag.objects.count()} tags."
             )
         )
 
@@ -104,9 +107,7 @@ class Command(BaseCommand):
         names = sorted({name for spec in specs for name in spec.tags})
         tags = {name: Tag.objects.get_or_create(name=name)[0] for name in names}
         done = 0
-        if not connection.in_atomic_block:
-            connection.close()  # forked workers never use it; closing it first is tidier still
-        with get_context("fork").Pool(workers) if workers > 1 else _Serial() as pool:
+        with _pool(workers) as pool:
             rendered = pool.imap(render_one, jobs, chunksize=50)
             for start in range(0, len(posts), BATCH):
                 batch = posts[start : start + BATCH]
@@ -121,7 +122,55 @@ class Command(BaseCommand):
                     )
                 done += len(batch)
                 self.stdout.write(f"  posts: {done}/{len(posts)}")
-        return done
+        return posts
+
+    def save_comments(self, posts, count, seed, workers):
+        """Comments on the published posts among `posts`, replies attached after all exist."""
+        now = timezone.now()
+        targets = [post for post in posts if post.is_published]
+        if not targets or not count:
+            return 0
+        specs = generate_comments(
+            post_dates=[post.published_at for post in targets], count=count, seed=seed, now=now
+        )
+        comments = [
+            Comment(
+                post=targets[spec.post],
+                depth=spec.depth,
+                author_name=spec.name,
+                author_email=spec.email,
+                author_url=spec.url,
+                body=spec.body,
+                created_at=spec.created_at,
+                status=spec.status,
+            )
+            for spec in specs
+        ]
+        with _pool(workers) as pool:
+            rendered = pool.imap(render_comment, [spec.body for spec in specs], chunksize=200)
+            for start in range(0, len(comments), BATCH):
+                batch = comments[start : start + BATCH]
+                for comment in batch:
+                    comment.body_html = next(rendered)
+                Comment.objects.bulk_create(batch)
+                self.stdout.write(f"  comments: {start + len(batch)}/{len(comments)}")
+        replies = []
+        for comment, spec in zip(comments, specs, strict=True):
+            if spec.parent is not None:
+                comment.parent_id = comments[spec.parent].pk
+                replies.append(comment)
+        Comment.objects.bulk_update(replies, ["parent"], batch_size=BATCH)
+        refresh_comment_counts([post.pk for post in targets])
+        return len(comments)
+
+
+def _pool(workers):
+    """Processes that render Markdown, or this process alone when workers is 1."""
+    if workers <= 1:
+        return _Serial()
+    if not connection.in_atomic_block:
+        connection.close()  # forked workers never use it; closing it first is tidier still
+    return get_context("fork").Pool(workers)
 
 
 class _Serial:

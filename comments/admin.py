@@ -1,0 +1,74 @@
+from django.contrib import admin, messages
+from django.utils.text import Truncator
+
+from blog.models import Path
+
+from .models import Comment, ModerationRule
+
+
+class PathFilter(admin.SimpleListFilter):
+    title = "path"
+    parameter_name = "path"
+
+    def lookups(self, request, model_admin):
+        return [(p.full_path, p.full_path) for p in Path.objects.order_by("full_path")]
+
+    def queryset(self, request, queryset):
+        return queryset.under(self.value()) if self.value() else queryset
+
+
+def status_action(status, label):
+    def action(modeladmin, request, queryset):
+        changed = queryset.set_status(status)
+        modeladmin.message_user(request, f"{changed} comment(s) {label}.", messages.SUCCESS)
+
+    action.__name__ = f"mark_{status}"
+    action.short_description = f"Mark selected comments as {label}"
+    return action
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ("author_name", "excerpt", "post", "status", "created_at", "ip_address")
+    list_filter = ("status", PathFilter, "post")
+    list_select_related = ("post",)
+    search_fields = ("author_name", "author_email", "body", "ip_address")
+    date_hierarchy = "created_at"
+    actions = [
+        status_action(Comment.Status.APPROVED, "approved"),
+        status_action(Comment.Status.SPAM, "spam"),
+        status_action(Comment.Status.REMOVED, "removed"),
+    ]
+    readonly_fields = ("post", "parent", "user", "ip_address", "user_agent", "created_at")
+    fields = (
+        "post",
+        "parent",
+        "status",
+        "author_name",
+        "author_email",
+        "author_url",
+        "body",
+        "user",
+        "ip_address",
+        "user_agent",
+        "created_at",
+    )
+
+    @admin.display(description="comment")
+    def excerpt(self, comment):
+        return Truncator(comment.body).words(12)
+
+    def get_queryset(self, request):
+        """Editors see every comment; an author, the comments on their own posts."""
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_editor else queryset.filter(post__author=request.user)
+
+    def has_add_permission(self, request):
+        return False  # comments come from readers, through the site
+
+
+@admin.register(ModerationRule)
+class ModerationRuleAdmin(admin.ModelAdmin):
+    list_display = ("text", "action", "created_at")
+    list_filter = ("action",)
+    search_fields = ("text",)

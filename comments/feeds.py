@@ -1,0 +1,131 @@
+"""RSS and Atom feeds of approved comments: the whole site, one post, one path."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Rss201rev2Feed
+
+from blog.feeds import AtomWithContent
+from blog.models import Path
+from blog.views import published_post_or_404
+
+from .models import Comment
+
+FEED_LENGTH = 30
+THREADING_NAMESPACE = "http://purl.org/syndication/thread/1.0"
+
+
+class AtomWithThreading(AtomWithContent):
+    """Atom whose replies say what they answer (RFC 4685, thr:in-reply-to)."""
+
+    def root_attributes(self):
+        return {**super().root_attributes(), "xmlns:thr": THREADING_NAMESPACE}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("in_reply_to"):
+            ref, href = item["in_reply_to"]
+            handler.addQuickElement(
+                "thr:in-reply-to", None, {"ref": ref, "href": href, "type": "text/html"}
+            )
+
+
+class CommentFeed(Feed):
+    """The newest approved comments on published posts."""
+
+    feed_type = Rss201rev2Feed
+
+    def __call__(self, request, *args, **kwargs):
+        self.host = request.get_host().split(":")[0]
+        self.site_url = f"{request.scheme}://{request.get_host()}"
+        return super().__call__(request, *args, **kwargs)
+
+    def comments(self, obj):
+        return Comment.objects.approved().on_published_posts()
+
+    def items(self, obj):
+        comments = self.comments(obj).select_related("post", "parent").recent()
+        return comments[:FEED_LENGTH]
+
+    def title(self, obj):
+        return f"{settings.BLOG_TITLE}: all comments"
+
+    def description(self, obj):
+        return f"The newest comments on {settings.BLOG_TITLE}"
+
+    def link(self, obj):
+        return reverse("comments:recent")
+
+    def item_title(self, comment):
+        return f"Comment on {comment.post.title} by {comment.author_name}"
+
+    def item_link(self, comment):
+        return comment.get_absolute_url()
+
+    def item_description(self, comment):
+        return comment.body_html
+
+    def item_author_name(self, comment):
+        return comment.author_name
+
+    def item_pubdate(self, comment):
+        return comment.created_at
+
+    item_guid_is_permalink = False
+
+    def item_guid(self, comment):
+        return self.guid(comment)
+
+    def guid(self, comment):
+        return f"tag:{self.host},{comment.created_at.date().isoformat()}:comment:{comment.pk}"
+
+    def item_extra_kwargs(self, comment):
+        extra = {"content_html": comment.body_html}
+        if comment.parent_id:
+            # A reply's parent is on the same post, whose URL is at hand already.
+            parent_url = (
+                f"{self.site_url}{comment.post.get_absolute_url()}#comment-{comment.parent_id}"
+            )
+            extra["in_reply_to"] = (self.guid(comment.parent), parent_url)
+        return extra
+
+
+class PostCommentFeed(CommentFeed):
+    def get_object(self, request, year, month, day, slug):
+        return published_post_or_404(year, month, day, slug, with_tags=False)
+
+    def comments(self, obj):
+        return Comment.objects.approved().filter(post=obj)
+
+    def title(self, obj):
+        return f"Comments on {obj.title}"
+
+    def description(self, obj):
+        return f"Comments on “{obj.title}” at {settings.BLOG_TITLE}"
+
+    def link(self, obj):
+        return obj.get_absolute_url()
+
+
+class PathCommentFeed(CommentFeed):
+    def get_object(self, request, path):
+        return get_object_or_404(Path, full_path="/" + path)
+
+    def comments(self, obj):
+        return Comment.objects.approved().on_published_posts().under(obj)
+
+    def title(self, obj):
+        return f"{settings.BLOG_TITLE}: comments under {obj.full_path}"
+
+    def description(self, obj):
+        return f"Comments on posts filed under {obj.full_path}"
+
+    def link(self, obj):
+        return reverse("comments:recent") + f"?path={obj.full_path}"
+
+
+def atom(feed_class):
+    """The Atom twin of a comment feed: the comment in <content> only, replies threaded."""
+    attributes = {"feed_type": AtomWithThreading, "item_description": lambda self, item: None}
+    return type(f"Atom{feed_class.__name__}", (feed_class,), attributes)

@@ -1,0 +1,147 @@
+import time
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+
+from .models import Comment
+
+TOKEN_SALT = "comments.form-issued"
+
+
+def issue_token(post):
+    """A signed note of which post's form this is and when it was shown."""
+    return signing.dumps({"post": post.pk, "at": int(time.time())}, salt=TOKEN_SALT)
+
+
+class CommentForm(forms.ModelForm):
+    remember = forms.BooleanField(
+        required=False, label="Remember me", help_text="Keeps name, email and website here."
+    )
+    # A field people never see or fill in; robots that fill in every field give themselves away.
+    homepage = forms.CharField(
+        required=False,
+        label="Leave this field empty",
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    issued = forms.CharField(widget=forms.HiddenInput)
+    parent = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    author_url = forms.URLField(
+        label="Website", max_length=300, required=False, assume_scheme="https"
+    )
+
+    class Meta:
+        model = Comment
+        fields = ["author_name", "author_email", "author_url", "body"]
+        labels = {"body": "Comment"}
+        help_texts = {
+            "author_email": "Required, never shown.",
+            "body": "Markdown: *emphasis*, `code`, [links](https://…), > quotes. No HTML.",
+        }
+        widgets = {"body": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args, post, **kwargs):
+        self.post = post
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("issued", issue_token(post))
+
+    def clean_homepage(self):
+        if self.cleaned_data["homepage"]:
+            raise forms.ValidationError("This field must stay empty; your comment was not sent.")
+        return ""
+
+    def clean_issued(self):
+        try:
+            token = signing.loads(
+                self.cleaned_data["issued"],
+                salt=TOKEN_SALT,
+                max_age=settings.COMMENTS_FORM_MAX_AGE,
+            )
+        except signing.SignatureExpired:
+            raise forms.ValidationError(
+                "This form was open for too long. Please send your comment again.", code="stale"
+            ) from None
+        except signing.BadSignature:
+            raise forms.ValidationError(
+                "This form was changed or damaged. Please send your comment again.", code="stale"
+            ) from None
+        if token.get("post") != self.post.pk:
+            raise forms.ValidationError("This form belongs to another post.", code="stale")
+        if time.time() - token["at"] < settings.COMMENTS_MIN_SECONDS:
+            raise forms.ValidationError(
+                "That was sent too quickly after the page loaded. Please wait a moment and "
+                "send it again."
+            )
+        return self.cleaned_data["issued"]
+
+    def clean_parent(self):
+        parent_id = self.cleaned_data.get("parent")
+        if not parent_id:
+            return None
+        parent = (
+            Comment.objects.approved().filter(post=self.post, pk=parent_id).select_related("parent")
+        ).first()
+        if parent is None:
+            raise forms.ValidationError("The comment you are replying to is not available.")
+        return parent
+
+    @property
+    def token_is_stale(self):
+        """The token cannot become valid by waiting: the form needs a new one."""
+        return self.has_error("issued", code="stale")
+
+
+HELD_COOKIE = "held_comments"
+REMEMBER_COOKIE = "commenter"
+COOKIE_AGE = 365 * 24 * 3600
+
+
+def held_comment_ids(request):
+    """Ids of the held comments this reader wrote (from a signed cookie)."""
+    ids = request.get_signed_cookie(HELD_COOKIE, default="", salt=HELD_COOKIE, max_age=COOKIE_AGE)
+    return [int(part) for part in ids.split(",") if part.isdigit()]
+
+
+def remembered_commenter(request):
+    """Name, email and website from the "remember me" cookie, or from the logged-in user."""
+    user = request.user
+    if user.is_authenticated:
+        return {
+            "author_name": user.public_name,
+            "author_email": user.email,
+            "author_url": user.website,
+        }
+    try:
+        values = signing.loads(
+            request.COOKIES.get(REMEMBER_COOKIE, ""), salt=REMEMBER_COOKIE, max_age=COOKIE_AGE
+        )
+    except signing.BadSignature:
+        return {}
+    fields = ("author_name", "author_email", "author_url")
+    return {field: str(values[field]) for field in fields if field in values} | {"remember": True}
+
+
+def remember_commenter(response, request, form, comment):
+    """Set (or clear) the reader's cookies after a comment was stored."""
+    if form.cleaned_data.get("remember"):
+        values = {f: getattr(comment, f) for f in ("author_name", "author_email", "author_url")}
+        response.set_cookie(
+            REMEMBER_COOKIE,
+            signing.dumps(values, salt=REMEMBER_COOKIE),
+            max_age=COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+        )
+    elif REMEMBER_COOKIE in request.COOKIES:
+        response.delete_cookie(REMEMBER_COOKIE)
+    if comment.is_held:
+        ids = [comment.pk, *held_comment_ids(request)][:20]
+        response.set_signed_cookie(
+            HELD_COOKIE,
+            ",".join(map(str, ids)),
+            salt=HELD_COOKIE,
+            max_age=COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+        )

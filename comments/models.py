@@ -1,0 +1,233 @@
+import logging
+import re
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.core.validators import URLValidator
+from django.db import models, transaction
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from blog.markup import render_comment
+from blog.models import Post
+
+logger = logging.getLogger(__name__)
+LINK = re.compile(r"<a\s", re.IGNORECASE)
+
+
+class Rejected(Exception):
+    """A comment refused outright; nothing is stored."""
+
+
+class CommentQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(status=Comment.Status.APPROVED)
+
+    def visible_to(self, held_ids):
+        """Approved comments, plus the held ones whose ids this reader's cookie names."""
+        return self.filter(
+            Q(status=Comment.Status.APPROVED) | Q(status=Comment.Status.PENDING, pk__in=held_ids)
+        )
+
+    def recent(self):
+        return self.order_by("-created_at", "-id")
+
+    def thread(self, post, held_ids=()):
+        """The comments of `post` a reader may see, as top-level comments each with `replies`
+        (nested the same way); one query."""
+        comments = list(self.filter(post=post).visible_to(held_ids).order_by("created_at", "id"))
+        by_id = {comment.pk: comment for comment in comments}
+        top = []
+        for comment in comments:
+            comment.thread_replies = []
+        for comment in comments:
+            parent = by_id.get(comment.parent_id)
+            (parent.thread_replies if parent else top).append(comment)
+        return top
+
+    def on_published_posts(self):
+        return self.filter(post__in=Post.objects.published())
+
+    def under(self, path):
+        return self.filter(post__in=Post.objects.under(path))
+
+    def set_status(self, status):
+        """Change the status of every comment here, keeping their posts' counts right."""
+        with transaction.atomic():
+            post_ids = set(self.values_list("post_id", flat=True))
+            lock_posts(post_ids)
+            changed = self.update(status=status)
+            refresh_comment_counts(post_ids)
+        return changed
+
+
+def lock_posts(post_ids):
+    """Hold the posts' rows until the transaction ends, so that concurrent changes to their
+    comments are counted one after the other (a no-op on SQLite, whose writes are serial)."""
+    list(Post.objects.select_for_update().filter(pk__in=post_ids).values_list("pk"))
+
+
+def refresh_comment_counts(post_ids):
+    approved = (
+        Comment.objects.approved()
+        .filter(post=OuterRef("pk"))
+        .order_by()
+        .values("post")
+        .annotate(count=Count("id"))
+        .values("count")
+    )
+    Post.objects.filter(pk__in=post_ids).update(
+        comment_count=Coalesce(Subquery(approved), Value(0))
+    )
+
+
+def validate_web_url(value):
+    URLValidator(schemes=["http", "https"])(value)
+
+
+class Comment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting moderation"
+        APPROVED = "approved", "Approved"
+        SPAM = "spam", "Spam"
+        REMOVED = "removed", "Removed"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    depth = models.PositiveSmallIntegerField(default=1, editable=False)
+    author_name = models.CharField("name", max_length=100)
+    author_email = models.EmailField("email", help_text="Never shown anywhere public.")
+    author_url = models.URLField(
+        "website", max_length=300, blank=True, validators=[validate_web_url]
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
+    )
+    body = models.TextField(max_length=10_000)
+    body_html = models.TextField(editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["post", "status", "created_at"], name="comment_thread"),
+            models.Index(fields=["status", "-created_at"], name="comment_recent"),
+            models.Index(fields=["author_email", "status"], name="comment_by_email"),
+        ]
+
+    def __str__(self):
+        return f"Comment by {self.author_name} on {self.post_id}"
+
+    def save(self, *args, **kwargs):
+        self.render()
+        self.depth = self.parent.depth + 1 if self.parent_id else 1
+        with transaction.atomic():
+            lock_posts([self.post_id])
+            super().save(*args, **kwargs)
+            refresh_comment_counts([self.post_id])
+
+    def get_absolute_url(self):
+        return f"{self.post.get_absolute_url()}#comment-{self.pk}"
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            lock_posts([self.post_id])
+            result = super().delete(*args, **kwargs)
+            refresh_comment_counts([self.post_id])
+        return result
+
+    def render(self):
+        self.body_html = render_comment(self.body)
+
+    def get_admin_url(self):
+        return reverse("admin:comments_comment_change", args=[self.pk])
+
+    @property
+    def is_held(self):
+        return self.status == self.Status.PENDING
+
+    def moderate(self, rules):
+        """Set the status a new comment starts with; raise Rejected if it must not be stored."""
+        if any(rule.matches(self) for rule in rules if rule.action == ModerationRule.Action.REJECT):
+            raise Rejected("Your comment was not accepted.")
+        user, post = self.user, self.post
+        if user is not None and (user.pk == post.author_id or user.is_editor):
+            self.status = self.Status.APPROVED
+        elif any(rule.matches(self) for rule in rules) or (
+            len(LINK.findall(self.body_html)) > settings.COMMENTS_MAX_LINKS
+        ):
+            self.status = self.Status.PENDING
+        elif settings.COMMENTS_MODERATION == "none":
+            self.status = self.Status.APPROVED
+        elif settings.COMMENTS_MODERATION == "all":
+            self.status = self.Status.PENDING
+        else:
+            known = Comment.objects.approved().filter(author_email__iexact=self.author_email)
+            self.status = self.Status.APPROVED if known.exists() else self.Status.PENDING
+
+    def notify_post_author(self, site_url):
+        """Mail the post's author about this comment. Never raises: a mail server that fails
+        must not lose the comment, which is stored already."""
+        author = self.post.author
+        if not author.email:
+            return
+        state = "is awaiting your moderation" if self.is_held else "was published"
+        body = (
+            f"{self.author_name} commented on “{self.post.title}”; the comment {state}.\n\n"
+            f"{self.body}\n\nOn the site: {site_url}{self.get_absolute_url()}\n"
+            f"To moderate: {site_url}{self.get_admin_url()}\n"
+        )
+        try:
+            send_mail(f"New comment on “{self.post.title}”", body, None, [author.email])
+        except Exception:
+            logger.exception("Could not send the notification for comment %s", self.pk)
+
+    def attach_to(self, parent, max_depth):
+        """Reply to `parent`, or to its deepest ancestor that keeps the thread `max_depth` deep."""
+        while parent is not None and parent.depth >= max_depth:
+            parent = parent.parent
+        self.parent = parent
+
+
+class ModerationRule(models.Model):
+    """A moderator's word or address: comments containing it are held, or refused outright."""
+
+    class Action(models.TextChoices):
+        HOLD = "hold", "Hold for moderation if it contains"
+        REJECT = "reject", "Reject if it contains"
+
+    action = models.CharField(max_length=10, choices=Action.choices)
+    text = models.CharField(
+        max_length=200,
+        help_text="A word or phrase (any case) in the name, email, website or text, "
+        "or the start of an IP address (e.g. 203.0.113.).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["action", "text"], name="unique_moderation_rule"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} “{self.text}”"
+
+    def matches(self, comment):
+        needle = self.text.casefold()
+        haystack = " ".join(
+            [comment.author_name, comment.author_email, comment.author_url, comment.body]
+        ).casefold()
+        return needle in haystack or (comment.ip_address or "").startswith(self.text)

@@ -1,0 +1,63 @@
+"""Comment pages run a fixed number of queries, whatever the number of comments."""
+
+import pytest
+
+from comments.models import Comment
+from tests.factories import make_post
+
+
+def add_comments(post, count, *, threaded):
+    """`count` approved comments, flat or in threads three deep, made in bulk."""
+    comments = []
+    for n in range(count):
+        parent = comments[n - 1] if threaded and n % 3 else None
+        comment = Comment(
+            post=post,
+            parent=parent,
+            author_name=f"R{n}",
+            author_email=f"r{n}@example.com",
+            body=f"Comment {n} with *text*.",
+            status="approved",
+        )
+        comment.depth = parent.depth + 1 if parent else 1
+        comment.render()
+        comment.save()
+        comments.append(comment)
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+@pytest.mark.parametrize("count", [0, 200])
+def test_permalink_queries_do_not_grow_with_comments(
+    client, db, django_assert_num_queries, count, threaded
+):
+    post = make_post(tags=["a"])
+    make_post(tags=["a"])  # so that the related posts are there too
+    add_comments(post, count, threaded=threaded)
+    # post, tags, related posts, their tags, previous, next, the thread
+    with django_assert_num_queries(7):
+        response = client.get(post.get_absolute_url())
+    assert response.content.decode().count('class="comment h-entry') == count
+
+
+BUDGETS = {
+    "/comments/": 2,  # count, the page of comments with their posts
+    "/comments/?path=/diary": 3,  # + the path
+    "/comments/feed/": 1,
+    "/comments/feed/atom/": 1,
+    "/diary/comments/feed/": 2,  # + the path
+    "POST/feed/": 2,  # + the post
+    "POST/feed/atom/": 2,
+}
+
+
+@pytest.mark.parametrize("count", [1, 200])
+@pytest.mark.parametrize(("url", "budget"), BUDGETS.items())
+def test_comment_listing_and_feed_queries_do_not_grow(
+    client, db, django_assert_num_queries, count, url, budget
+):
+    post = make_post(path="/diary")
+    add_comments(post, count, threaded=True)
+    url = url.replace("POST/", post.get_absolute_url())
+    with django_assert_num_queries(budget):
+        response = client.get(url)
+    assert response.status_code == 200
