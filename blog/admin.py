@@ -1,8 +1,36 @@
-from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+import difflib
+import itertools
 
-from .models import Path, Post, split_path
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from taggit.models import Tag
+
+from accounts.admin import OwnedRowsAdmin
+
+from .models import Path, Post, PostRevision, split_path
+
+
+class SuggestingInput(forms.TextInput):
+    """A text input with a <datalist> of suggestions (existing paths or tags)."""
+
+    template_name = "admin/blog/suggesting_input.html"
+
+    def __init__(self, suggestions, attrs=None):
+        super().__init__(attrs)
+        self.suggestions = suggestions
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["suggestions"] = self.suggestions()
+        context["widget"]["attrs"]["list"] = f"{context['widget']['attrs']['id']}-suggestions"
+        return context
 
 
 class PostAdminForm(forms.ModelForm):
@@ -12,6 +40,7 @@ class PostAdminForm(forms.ModelForm):
         label="Path",
         max_length=255,
         help_text="Where the post is filed, e.g. /openstack/kilo. New paths are created.",
+        widget=SuggestingInput(lambda: Path.objects.values_list("full_path", flat=True)),
     )
 
     class Meta:
@@ -26,6 +55,9 @@ class PostAdminForm(forms.ModelForm):
             "allow_comments",
             "author",
         )
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 24, "class": "vLargeTextField post-body"}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,11 +66,15 @@ class PostAdminForm(forms.ModelForm):
         if "author" in self.fields:
             self.fields["author"].required = False
             self.fields["author"].help_text = "Left empty: whoever saves the post."
+        if "tags" in self.fields:
+            self.fields["tags"].widget = SuggestingInput(
+                lambda: Tag.objects.order_by("name").values_list("name", flat=True),
+                attrs={"class": "tag-input", "size": 60},
+            )
+            self.fields["tags"].help_text = "Comma-separated; known tags are suggested."
 
     def clean_path_text(self):
-        text = self.cleaned_data["path_text"]
-        segments = split_path(text)  # raises ValidationError with a readable message
-        return "/" + "/".join(segments)
+        return "/" + "/".join(split_path(self.cleaned_data["path_text"]))
 
     def save(self, commit=True):
         self.instance.path = Path.objects.ensure(self.cleaned_data["path_text"])
@@ -67,31 +103,205 @@ class PathAdmin(admin.ModelAdmin):
     autocomplete_fields = ("parent",)
 
 
+class StateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("draft", "Draft"), ("scheduled", "Scheduled"), ("published", "Published")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        published = queryset.filter(status=Post.Status.PUBLISHED)
+        return {
+            "draft": queryset.filter(status=Post.Status.DRAFT),
+            "scheduled": published.filter(published_at__gt=now),
+            "published": published.filter(published_at__lte=now),
+        }.get(self.value(), queryset)
+
+
+class PathSubtreeFilter(admin.SimpleListFilter):
+    title = "path (with sub-paths)"
+    parameter_name = "under"
+
+    def lookups(self, request, model_admin):
+        return [(p, p) for p in Path.objects.values_list("full_path", flat=True)]
+
+    def queryset(self, request, queryset):
+        return queryset.under(self.value()) if self.value() else queryset
+
+
+@admin.action(description="Publish the selected posts now")
+def publish_now(modeladmin, request, queryset):
+    for post in queryset.exclude(status=Post.Status.PUBLISHED, published_at__lte=timezone.now()):
+        post.status, post.published_at, post.edited_by = (
+            Post.Status.PUBLISHED,
+            timezone.now(),
+            request.user,
+        )
+        post.save()
+    modeladmin.message_user(request, "Published.", messages.SUCCESS)
+
+
+@admin.action(description="Unpublish the selected posts (back to draft)")
+def unpublish(modeladmin, request, queryset):
+    for post in queryset.filter(status=Post.Status.PUBLISHED):
+        post.status, post.edited_by = Post.Status.DRAFT, request.user
+        post.save()
+    modeladmin.message_user(request, "Unpublished.", messages.SUCCESS)
+
+
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
     form = PostAdminForm
-    list_display = ("title", "author", "path", "status", "published_at", "allow_comments")
-    list_filter = ("status", "author", "allow_comments")
+    list_display = ("title", "author", "path", "state", "published_at", "comment_count")
     list_select_related = ("author", "path")
     search_fields = ("title", "body", "path__full_path")
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("title",)}
+    actions = [publish_now, unpublish]
     fields = (
         "title",
         "slug",
         "path_text",
         "tags",
         "body",
+        "length",
         "status",
         "published_at",
         "allow_comments",
         "author",
+        "share_link",
+        "history",
     )
+    readonly_fields = ("length", "share_link", "history")
+
+    class Media:
+        js = ["js/post-editor.js"]
+        css = {"all": ["css/pygments.css", "css/post-editor.css"]}
+
+    @admin.display(description="state")
+    def state(self, post):
+        return post.state
+
+    @admin.display(description="length")
+    def length(self, post):
+        if not post.pk:
+            return "—"
+        return f"{post.word_count} words, about {post.reading_minutes} min to read"
+
+    @admin.display(description="share draft")
+    def share_link(self, post):
+        if not post.pk:
+            return "Save the post first."
+        if post.is_published:
+            return format_html('<a href="{}">View on the site</a>', post.get_absolute_url())
+        return format_html(
+            '<a href="{}">View draft</a> — anyone with this link can read the draft for 7 days.',
+            post.get_share_url(),
+        )
+
+    @admin.display(description="revisions")
+    def history(self, post):
+        if not post.pk:
+            return "—"
+        url = reverse("admin:blog_post_revisions", args=[post.pk])
+        return format_html('<a href="{}">Earlier versions of the title and text</a>', url)
+
+    def get_list_filter(self, request):
+        extra = ("author",) if request.user.is_editor else ()
+        return (StateFilter, PathSubtreeFilter, *extra, "allow_comments")
+
+    def get_readonly_fields(self, request, obj=None):
+        extra = () if request.user.is_editor else ("author",)
+        return (*self.readonly_fields, *extra)
 
     def save_model(self, request, obj, form, change):
-        if not obj.author_id:
+        if not obj.author_id or (not change and not request.user.is_editor):
             obj.author = request.user
+        obj.edited_by = request.user
         super().save_model(request, obj, form, change)
 
     def get_changeform_initial_data(self, request):
         return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
+
+    def get_urls(self):
+        own = [
+            path("preview/", self.admin_site.admin_view(self.preview), name="blog_post_preview"),
+            path(
+                "<int:post_id>/revisions/",
+                self.admin_site.admin_view(self.revisions),
+                name="blog_post_revisions",
+            ),
+            path(
+                "<int:post_id>/revisions/<int:revision_id>/restore/",
+                self.admin_site.admin_view(self.restore),
+                name="blog_post_restore",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def preview(self, request):
+        """The HTML the site will show for the unsaved text in the form (same pipeline)."""
+        if request.method != "POST" or not self.has_add_permission(request):
+            raise PermissionDenied
+        draft = Post(
+            title=request.POST.get("title", ""),
+            slug=request.POST.get("slug", ""),
+            body=request.POST.get("body", ""),
+        )
+        post_id = request.POST.get("post_id", "")
+        stored = self.get_object(request, post_id) if post_id.isdigit() else None
+        draft.published_at = stored.published_at if stored else timezone.now()
+        draft.slug = stored.slug if stored else draft.slug or "preview"
+        draft.render()
+        return JsonResponse(
+            {"html": draft.body_html, "words": draft.word_count, "minutes": draft.reading_minutes}
+        )
+
+    def _own_post_or_403(self, request, post_id):
+        post = self.get_object(request, str(post_id))
+        if post is None:
+            raise PermissionDenied
+        if not self.has_change_permission(request, post):
+            raise PermissionDenied
+        return post
+
+    def revisions(self, request, post_id):
+        post = self._own_post_or_403(request, post_id)
+        versions = [post, *post.revisions.select_related("edited_by")]
+        rows = []
+        for newer, older in itertools.pairwise(versions):
+            rows.append({"revision": older, "diff": version_diff(older, newer)})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "post": post,
+            "rows": rows,
+            "title": f"Revisions of “{post.title}”",
+        }
+        return TemplateResponse(request, "admin/blog/post_revisions.html", context)
+
+    def restore(self, request, post_id, revision_id):
+        if request.method != "POST":
+            raise PermissionDenied
+        post = self._own_post_or_403(request, post_id)
+        revision = get_object_or_404(PostRevision, pk=revision_id, post=post)
+        post.title, post.body, post.edited_by = revision.title, revision.body, request.user
+        post.save()
+        self.message_user(request, f"Restored the version of {revision.edited_at:%Y-%m-%d %H:%M}.")
+        return redirect("admin:blog_post_change", post.pk)
+
+
+def version_diff(older, newer):
+    """A readable diff from `older` to `newer` (title, then body): (kind, text) pairs, where
+    kind is added, removed, same (context) or gap (unchanged lines left out)."""
+    old_lines = [f"# {older.title}", "", *older.body.splitlines()]
+    new_lines = [f"# {newer.title}", "", *newer.body.splitlines()]
+    kinds = {"+": "added", "-": "removed", " ": "same"}
+    rows = []
+    for line in difflib.unified_diff(old_lines, new_lines, lineterm="", n=2):
+        if line.startswith(("---", "+++")):
+            continue
+        rows.append(("gap", "…") if line.startswith("@@") else (kinds[line[0]], line[1:]))
+    return rows

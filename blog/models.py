@@ -1,8 +1,10 @@
 import datetime
+import math
 import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Lookup, Q
@@ -13,7 +15,10 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from .markup import render_post
+from .markup import MORE_MARKER, render_post
+
+SHARE_SALT = "blog.shared-draft"
+WORDS_PER_MINUTE = 230
 
 SEGMENT_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
 # First segments that the site's own URLs use; a path there would hide a page or be hidden by it.
@@ -22,6 +27,7 @@ RESERVED_FIRST_SEGMENTS = {
     "admin",
     "authors",
     "comments",
+    "drafts",
     "feed",
     "feeds",
     "healthz",
@@ -299,6 +305,15 @@ class Post(models.Model):
     comment_count = models.PositiveIntegerField(
         default=0, editable=False, help_text="Approved comments; kept by the comments app."
     )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who saved this version.",
+    )
 
     objects = PostQuerySet.as_manager()
 
@@ -318,6 +333,35 @@ class Post(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        with transaction.atomic():
+            if self.pk:
+                self._keep_previous_version()
+            return self._save_with_free_slug(*args, **kwargs)
+
+    def get_absolute_url(self):
+        day = self.pub_date
+        return reverse(
+            "blog:post-detail",
+            kwargs={"year": day.year, "month": f"{day:%m}", "day": f"{day:%d}", "slug": self.slug},
+        )
+
+    def _keep_previous_version(self):
+        """A revision of the stored title and body, when this save changes either."""
+        previous = (
+            Post.objects.filter(pk=self.pk)
+            .values("title", "body", "edited_by", "updated_at")
+            .first()
+        )
+        if previous and (previous["title"], previous["body"]) != (self.title, self.body):
+            PostRevision.objects.create(
+                post=self,
+                title=previous["title"],
+                body=previous["body"],
+                edited_by_id=previous["edited_by"],
+                edited_at=previous["updated_at"],
+            )
+
+    def _save_with_free_slug(self, *args, **kwargs):
         self.pub_date = timezone.localdate(self.published_at)
         base = self.slug or slugify(self.title)[:200].strip("-") or "post"
         for _attempt in range(5):
@@ -333,13 +377,6 @@ class Post(models.Model):
                 kwargs.pop("force_insert", None)
         raise IntegrityError(f"No free slug for {base!r} on {self.pub_date} after 5 attempts.")
 
-    def get_absolute_url(self):
-        day = self.pub_date
-        return reverse(
-            "blog:post-detail",
-            kwargs={"year": day.year, "month": f"{day:%m}", "day": f"{day:%d}", "slug": self.slug},
-        )
-
     def _slug_is_taken(self, slug):
         return Post.objects.filter(pub_date=self.pub_date, slug=slug).exclude(pk=self.pk).exists()
 
@@ -354,6 +391,28 @@ class Post(models.Model):
     @property
     def has_excerpt(self):
         return bool(self.excerpt_html)
+
+    @property
+    def state(self):
+        """What readers can see of it: Draft, Scheduled or Published."""
+        if self.status == self.Status.DRAFT:
+            return "Draft"
+        return "Scheduled" if self.published_at > timezone.now() else "Published"
+
+    @property
+    def word_count(self):
+        return len(MORE_MARKER.sub(" ", self.body).split())
+
+    @property
+    def reading_minutes(self):
+        return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
+
+    def share_token(self):
+        """A signed token that shows this post, unpublished, to whoever holds the link."""
+        return signing.dumps(self.pk, salt=SHARE_SALT)
+
+    def get_share_url(self):
+        return reverse("blog:shared-draft", kwargs={"token": self.share_token()})
 
     @property
     def comments_are_open(self):
@@ -406,3 +465,31 @@ class Post(models.Model):
             .only("title", "slug", "pub_date")
             .first()
         )
+
+
+def post_from_share_token(token):
+    """The post a share token names. Raises signing.SignatureExpired when it is older than
+    BLOG_SHARE_DRAFT_DAYS, signing.BadSignature when it was altered, Post.DoesNotExist."""
+    max_age = datetime.timedelta(days=settings.BLOG_SHARE_DRAFT_DAYS)
+    pk = signing.loads(token, salt=SHARE_SALT, max_age=max_age)
+    return Post.objects.select_related("author", "path").prefetch_related("tags").get(pk=pk)
+
+
+class PostRevision(models.Model):
+    """A version of a post's title and body, kept when a later save changed them."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    edited_at = models.DateTimeField(help_text="When this version was saved.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-edited_at", "-id"]
+        indexes = [models.Index(fields=["post", "-edited_at"], name="revision_history")]
+
+    def __str__(self):
+        return f"{self.title} as of {self.edited_at:%Y-%m-%d %H:%M}"

@@ -2,17 +2,19 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import signing
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 from taggit.models import Tag
 
 from comments.forms import CommentForm, held_comment_ids, remembered_commenter
 from comments.models import Comment
 
-from .models import Path, Post, TaggedPost
+from .models import Path, Post, TaggedPost, post_from_share_token
 
 MAX_TAGS_IN_INTERSECTION = 3
 
@@ -160,6 +162,23 @@ def author_detail(request, username):
     posts = Post.objects.published().by(author)
     # Only people who have published something have a public page.
     return listing(request, posts, "blog/author_detail.html", empty_is_404=True, author=author)
+
+
+@require_GET
+def shared_draft(request, token):
+    """An unpublished post, for whoever holds its signed, expiring share link."""
+    try:
+        post = post_from_share_token(token)
+    except signing.SignatureExpired:
+        return render(request, "blog/shared_draft_expired.html", status=410)
+    except (signing.BadSignature, Post.DoesNotExist):
+        raise Http404("No such draft.") from None
+    if post.is_published:
+        return redirect(post.get_absolute_url())
+    response = render(request, "blog/shared_draft.html", {"post": post})
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    add_never_cache_headers(response)
+    return response
 
 
 @require_GET

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.text import Truncator
 
+from accounts.admin import OwnedRowsAdmin
 from blog.models import Path
 
 from .models import Comment, ModerationRule
@@ -28,7 +29,8 @@ def status_action(status, label):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(OwnedRowsAdmin, admin.ModelAdmin):
+    owner_lookup = "post__author"  # authors moderate the comments on their own posts
     list_display = ("author_name", "excerpt", "post", "status", "created_at", "ip_address")
     list_filter = ("status", PathFilter, "post")
     list_select_related = ("post",)
@@ -57,11 +59,6 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.display(description="comment")
     def excerpt(self, comment):
         return Truncator(comment.body).words(12)
-
-    def get_queryset(self, request):
-        """Editors see every comment; an author, the comments on their own posts."""
-        queryset = super().get_queryset(request)
-        return queryset if request.user.is_editor else queryset.filter(post__author=request.user)
 
     def has_add_permission(self, request):
         return False  # comments come from readers, through the site

@@ -68,8 +68,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "django.forms",
     "taggit",
 ]
+# Form widgets render with the templates above, so that templates/ can hold our own widgets.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -157,6 +160,7 @@ BLOG_DESCRIPTION = os.environ.get(
     "BLOG_DESCRIPTION", "Notes, diaries and reviews by several authors."
 )
 BLOG_POSTS_PER_PAGE = 20
+BLOG_SHARE_DRAFT_DAYS = 7  # how long a "share draft" link works
 
 # Comments. Moderation: "first_time" holds a commenter until one of their comments is approved
 # (matched by email), "all" holds every comment, "none" publishes at once.

@@ -27,6 +27,7 @@ from tests.factories import make_post
         "/media",
         "/authors/ada",
         "/search",
+        "/drafts",
         "/2014",
         "/diary/2014",
         "/diary/feed",

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 def site(transactional_db, settings):
     settings.COMMENTS_MIN_SECONDS = 1
     editor = make_user(username="editor", password="editor-password-123", is_staff=True)
-    editor.groups.add(Group.objects.create(name="Editor"))
+    editor.groups.add(Group.objects.get_or_create(name="Editor")[0])
     editor.user_permissions.add(*Permission.objects.filter(content_type__app_label="comments"))
     return make_post(title="Kilo release notes", path="/openstack/kilo")
 
