@@ -10,11 +10,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from taggit.forms import TagWidget
 from taggit.models import Tag
 
 from accounts.admin import OwnedRowsAdmin
 
-from .models import Path, Post, PostRevision, split_path
+from .models import Path, Post, PostImage, PostRevision, split_path
+from .uploads import open_upload
 
 
 class SuggestingInput(forms.TextInput):
@@ -31,6 +33,10 @@ class SuggestingInput(forms.TextInput):
         context["widget"]["suggestions"] = self.suggestions()
         context["widget"]["attrs"]["list"] = f"{context['widget']['attrs']['id']}-suggestions"
         return context
+
+
+class TagSuggestingInput(SuggestingInput, TagWidget):
+    """taggit's tag input (it shows a post's tags as "a, b") with suggestions."""
 
 
 class PostAdminForm(forms.ModelForm):
@@ -67,7 +73,7 @@ class PostAdminForm(forms.ModelForm):
             self.fields["author"].required = False
             self.fields["author"].help_text = "Left empty: whoever saves the post."
         if "tags" in self.fields:
-            self.fields["tags"].widget = SuggestingInput(
+            self.fields["tags"].widget = TagSuggestingInput(
                 lambda: Tag.objects.order_by("name").values_list("name", flat=True),
                 attrs={"class": "tag-input", "size": 60},
             )
@@ -151,6 +157,65 @@ def unpublish(modeladmin, request, queryset):
     modeladmin.message_user(request, "Unpublished.", messages.SUCCESS)
 
 
+class PostImageForm(forms.ModelForm):
+    """A picture for the post: the file is checked and its renditions made before saving."""
+
+    upload = forms.FileField(
+        label="picture",
+        required=False,
+        help_text="JPEG, PNG, GIF or WebP.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}
+        ),
+    )
+
+    class Meta:
+        model = PostImage
+        fields = ("upload", "alt", "caption", "order")
+
+    picture = None
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("upload")
+        if upload:
+            try:
+                self.picture = open_upload(upload)  # checked now, stored only on save
+            except ValidationError as error:
+                self.add_error("upload", error)
+        elif not self.instance.pk and self.has_changed():
+            self.add_error("upload", "Choose a picture to upload.")
+        return cleaned
+
+    def save(self, commit=True):
+        if self.picture is not None:
+            self.instance.store(self.picture)
+        return super().save(commit=commit)
+
+
+class PostImageInline(admin.TabularInline):
+    model = PostImage
+    form = PostImageForm
+    extra = 3
+    fields = ("preview", "upload", "alt", "caption", "order", "reference")
+    readonly_fields = ("preview", "reference")
+
+    @admin.display(description="")
+    def preview(self, image):
+        if not image.pk:
+            return ""
+        return format_html(
+            '<img src="{}" alt="" width="{}" height="{}" style="max-width:120px;height:auto">',
+            image.thumbnail.url,
+            image.thumbnail_width,
+            image.thumbnail_height,
+        )
+
+    @admin.display(description="write in the text")
+    def reference(self, image):
+        return image.reference if image.pk else "(after saving)"
+
+
 @admin.register(Post)
 class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
     form = PostAdminForm
@@ -175,6 +240,7 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
         "history",
     )
     readonly_fields = ("length", "share_link", "history")
+    inlines = [PostImageInline]
 
     class Media:
         js = ["js/post-editor.js"]
@@ -216,6 +282,10 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
         extra = () if request.user.is_editor else ("author",)
         return (*self.readonly_fields, *extra)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.instance.refresh_html()  # the body may refer to pictures saved just now
+
     def save_model(self, request, obj, form, change):
         if not obj.author_id or (not change and not request.user.is_editor):
             obj.author = request.user
@@ -254,6 +324,7 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
         stored = self.get_object(request, post_id) if post_id.isdigit() else None
         draft.published_at = stored.published_at if stored else timezone.now()
         draft.slug = stored.slug if stored else draft.slug or "preview"
+        draft.pk = stored.pk if stored else None  # its pictures, for image:N references
         draft.render()
         return JsonResponse(
             {"html": draft.body_html, "words": draft.word_count, "minutes": draft.reading_minutes}

@@ -341,3 +341,28 @@ def generate_comments(*, post_dates, count, seed, now, max_depth=3):
         )
         earlier.append(index)
     return specs
+
+
+def draw_picture(rng, width=960, height=640):
+    """A simple generated landscape (sky, hills, sun) as PNG bytes, for demo galleries."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    sky = (rng.randrange(90, 200), rng.randrange(140, 220), rng.randrange(190, 255))
+    image = Image.new("RGB", (width, height), sky)
+    draw = ImageDraw.Draw(image)
+    sun = (rng.randrange(width), rng.randrange(height // 3))
+    draw.ellipse([sun[0] - 50, sun[1] - 50, sun[0] + 50, sun[1] + 50], fill=(250, 214, 90))
+    for layer in range(3):
+        base = height // 2 + layer * height // 8
+        shade = (40 + layer * 30, 110 + layer * 25, 60 + layer * 10)
+        points = (
+            [(0, height)]
+            + [(x, base - rng.randrange(0, height // 5)) for x in range(0, width + 80, 80)]
+            + [(width, height)]
+        )
+        draw.polygon(points, fill=shade)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import markdown
 import nh3
+from django.conf import settings
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
@@ -20,8 +21,54 @@ URL_SCHEMES = {"http", "https", "mailto"}
 PYGMENTS_CLASSES = {name for name in STANDARD_TYPES.values() if name} | {"hll"}
 
 
+@dataclass(frozen=True)
+class Picture:
+    """What the body needs to show one of the post's uploaded pictures."""
+
+    src: str
+    width: int
+    height: int
+    srcset: str
+    alt: str
+    caption: str
+
+
+class PictureTreeprocessor(Treeprocessor):
+    """`![alt](image:3 "caption")` shows the post's picture number 3, sized and lazy."""
+
+    def __init__(self, md, pictures):
+        super().__init__(md)
+        self.pictures = pictures
+
+    def run(self, root):
+        for parent in root.iter():
+            for image in parent.findall("img"):
+                if image.get("src", "").startswith("image:"):
+                    self.place(parent, image)
+
+    def place(self, parent, image):
+        key = image.get("src").removeprefix("image:")
+        picture = self.pictures.get(int(key)) if key.isdigit() else None
+        if picture is None:
+            missing = etree.Element("span", {"class": "missing-picture"})
+            missing.text, missing.tail = f"[picture {key} not found]", image.tail
+            parent.insert(list(parent).index(image), missing)
+            parent.remove(image)
+            return
+        image.set("src", picture.src)
+        image.set("alt", image.get("alt") or picture.alt)
+        image.set("title", image.get("title") or picture.caption)
+        image.set("width", str(picture.width))
+        image.set("height", str(picture.height))
+        image.set("srcset", picture.srcset)
+        image.set("sizes", "(max-width: 46rem) 100vw, 46rem")
+        image.set("loading", "lazy")
+        image.set("data-figure", "yes")
+
+
 class FigureTreeprocessor(Treeprocessor):
-    """A paragraph holding only an image with a title becomes <figure> with a <figcaption>."""
+    """A paragraph holding only an image with a title (or one of the post's pictures) becomes
+    <figure>, the title its <figcaption>."""
 
     def run(self, root):
         for paragraph in root.iter("p"):
@@ -29,12 +76,14 @@ class FigureTreeprocessor(Treeprocessor):
                 continue
             image = paragraph[0]
             caption = image.get("title")
-            if image.tag != "img" or not caption or (image.tail or "").strip():
+            is_picture = image.attrib.pop("data-figure", None)
+            if image.tag != "img" or not (caption or is_picture) or (image.tail or "").strip():
                 continue
             paragraph.tag = "figure"
-            del image.attrib["title"]
+            image.attrib.pop("title", None)
             image.tail = None
-            etree.SubElement(paragraph, "figcaption").text = caption
+            if caption:
+                etree.SubElement(paragraph, "figcaption").text = caption
 
 
 class IdPrefixTreeprocessor(Treeprocessor):
@@ -57,12 +106,15 @@ class IdPrefixTreeprocessor(Treeprocessor):
 
 
 class BlogExtension(Extension):
-    def __init__(self, id_prefix="", **kwargs):
+    def __init__(self, id_prefix="", pictures=None, **kwargs):
         self.id_prefix = id_prefix
+        self.pictures = pictures or {}
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md):
-        # Priority 15 runs after inline patterns (20); 1 runs after the table of contents (5).
+        # Priorities: after inline patterns (20), pictures (17) then figures (15); ids (1) come
+        # after the table of contents (5).
+        md.treeprocessors.register(PictureTreeprocessor(md, self.pictures), "pictures", 17)
         md.treeprocessors.register(FigureTreeprocessor(md), "figure", 15)
         if self.id_prefix:
             md.treeprocessors.register(IdPrefixTreeprocessor(md, self.id_prefix), "id_prefix", 1)
@@ -87,14 +139,14 @@ HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 POST_ATTRIBUTES = {
     **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
     "a": {"href", "hreflang", "title"},
-    "img": {"alt", "src", "width", "height", "title", "loading"},
+    "img": {"alt", "src", "width", "height", "title", "loading", "srcset", "sizes"},
     "abbr": {"title"},
     "time": {"datetime"},
     **{tag: {"id"} for tag in (*HEADINGS, "li", "sup")},
 }
 POST_CLASSES = {
     "div": {"highlight", "footnote"},
-    "span": PYGMENTS_CLASSES,
+    "span": PYGMENTS_CLASSES | {"missing-picture"},
     "a": {"headerlink", "footnote-ref", "footnote-backref"},
 }
 
@@ -108,9 +160,14 @@ class RenderedPost:
 def sanitize_post_html(html, *, id_prefix=""):
     """The allowlist for authors' HTML: no scripts, styles, frames, forms or unsafe URLs."""
 
-    def keep_own_ids(tag, attribute, value):
+    def filter_attribute(tag, attribute, value):
         # Ids written by hand in raw HTML could clobber the page's own; only ours survive.
         if attribute == "id" and not (id_prefix and value.startswith(id_prefix)):
+            return None
+        # nh3 does not check the URLs inside srcset: only our own media may be named there.
+        if attribute == "srcset" and not all(
+            candidate.strip().startswith(settings.MEDIA_URL) for candidate in value.split(",")
+        ):
             return None
         return value
 
@@ -120,27 +177,32 @@ def sanitize_post_html(html, *, id_prefix=""):
         clean_content_tags={"script", "style"},
         attributes=POST_ATTRIBUTES,
         allowed_classes=POST_CLASSES,
-        attribute_filter=keep_own_ids,
+        attribute_filter=filter_attribute,
         url_schemes=URL_SCHEMES,
         link_rel="noopener",
     )
 
 
-def markdown_to_html(text, *, id_prefix=""):
+def markdown_to_html(text, *, id_prefix="", pictures=None):
     """Render Markdown with the post pipeline, then sanitise."""
     converter = markdown.Markdown(
-        extensions=[*POST_EXTENSIONS, BlogExtension(id_prefix=id_prefix)],
+        extensions=[*POST_EXTENSIONS, BlogExtension(id_prefix=id_prefix, pictures=pictures)],
         extension_configs=POST_EXTENSION_CONFIGS,
         output_format="html",
     )
     return sanitize_post_html(converter.convert(text), id_prefix=id_prefix)
 
 
-def render_post(body, *, id_prefix=""):
-    """A post body's HTML, and its excerpt's when the body has a <!--more--> marker."""
-    html = markdown_to_html(body, id_prefix=id_prefix)
+def render_post(body, *, id_prefix="", pictures=None):
+    """A post body's HTML, and its excerpt's when the body has a <!--more--> marker.
+    `pictures` maps the numbers used in `image:N` references to Picture."""
+    html = markdown_to_html(body, id_prefix=id_prefix, pictures=pictures)
     parts = MORE_MARKER.split(body, maxsplit=1)
-    excerpt_html = markdown_to_html(parts[0], id_prefix=id_prefix) if len(parts) == 2 else ""
+    excerpt_html = (
+        markdown_to_html(parts[0], id_prefix=id_prefix, pictures=pictures)
+        if len(parts) == 2
+        else ""
+    )
     return RenderedPost(html=html, excerpt_html=excerpt_html)
 
 

@@ -45,6 +45,7 @@ urlpatterns = [
     re_path(rf"^{YEAR}/{MONTH}/$", views.archive, name="month-archive"),
     re_path(rf"^{YEAR}/{MONTH}/{DAY}/$", views.archive, name="day-archive"),
     re_path(rf"^{YEAR}/{MONTH}/{DAY}/{SLUG}/$", views.post_detail, name="post-detail"),
+    re_path(rf"^{YEAR}/{MONTH}/{DAY}/{SLUG}/gallery/$", views.gallery, name="post-gallery"),
     # Path URLs last: they would otherwise swallow everything above.
     re_path(rf"^{PATH}/feed/$", feeds.PathPostFeed(), name="path-feed"),
     re_path(rf"^{PATH}/feed/atom/$", feeds.atom(feeds.PathPostFeed)(), name="path-feed-atom"),

@@ -37,7 +37,7 @@ def page_or_404(request, queryset, per_page):
 
 def listing(request, posts, template, *, empty_is_404=False, **context):
     """Render one page of `posts` (already filtered) with whatever else the page needs."""
-    posts = posts.select_related("author", "path").prefetch_related("tags")
+    posts = posts.select_related("author", "path").prefetch_related("tags", "images")
     page = page_or_404(request, posts, settings.BLOG_POSTS_PER_PAGE)
     if empty_is_404 and not page.paginator.count:
         raise Http404("Nothing here.")
@@ -66,10 +66,10 @@ def archive(request, year, month=None, day=None):
 
 
 def published_post_or_404(year, month, day, slug, *, with_tags=True):
-    """The published post a permalink names, with its author and path (and tags)."""
+    """The published post a permalink names, with its author and path (and tags, pictures)."""
     posts = Post.objects.published().select_related("author", "path")
     return get_object_or_404(
-        posts.prefetch_related("tags") if with_tags else posts,
+        posts.prefetch_related("tags", "images") if with_tags else posts,
         pub_date=checked_date(year, month, day),
         slug=slug,
     )
@@ -100,6 +100,15 @@ def render_post_page(request, post, *, comment_form, comment_preview=None):
             "comment_preview": comment_preview,
         },
     )
+
+
+@require_GET
+def gallery(request, year, month, day, slug):
+    """Every picture of a post, each linking to its full size."""
+    post = published_post_or_404(year, month, day, slug)
+    if not post.images.all():
+        raise Http404("This post has no pictures.")
+    return render(request, "blog/post_gallery.html", {"post": post})
 
 
 def _path_chain_or_404(path_text):

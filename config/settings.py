@@ -145,6 +145,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
+BLOG_SERVE_MEDIA = os.environ.get("BLOG_SERVE_MEDIA", "1") == "1"  # off when nginx/S3 serve it
+BLOG_IMAGE_MAX_BYTES = 15 * 1024 * 1024
+BLOG_IMAGE_MAX_PIXELS = 50_000_000
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
 globals().update(email_settings(os.environ.get("EMAIL_URL", "console://")))

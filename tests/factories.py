@@ -67,3 +67,25 @@ def make_comment(*, post=None, status="approved", parent=None, **fields):
     )
     comment.save()
     return comment
+
+
+def picture_bytes(*, width=64, height=48, image_format="PNG", color="teal", **save_options):
+    """The bytes of a real picture file, made with Pillow."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, image_format, **save_options)
+    return buffer.getvalue()
+
+
+def make_picture(*, post, alt="A teal square", caption="", order=0, **picture_options):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from blog.models import PostImage
+
+    image = PostImage(post=post, alt=alt, caption=caption, order=order)
+    image.set_upload(SimpleUploadedFile("upload.png", picture_bytes(**picture_options)))
+    image.save()
+    return image

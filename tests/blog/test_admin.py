@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from blog.models import Path, Post
 from tests.factories import make_post
 
+NO_PICTURES = {"images-TOTAL_FORMS": "0", "images-INITIAL_FORMS": "0"}
+
 
 @pytest.fixture
 def admin_client(client, db):
@@ -24,6 +26,7 @@ def post_form(**overrides):
         "published_at_0": "2015-10-15",
         "published_at_1": "12:30:00",
         "allow_comments": "on",
+        **NO_PICTURES,
         **overrides,
     }
 
@@ -85,3 +88,13 @@ def test_a_path_cannot_be_moved_under_itself(admin_client):
     assert "cannot be moved under itself" in response.content.decode()
     top.refresh_from_db()
     assert top.parent is None
+
+
+def test_editing_a_post_keeps_its_tags(admin_client):
+    post = make_post(tags=["harbour", "photos"])
+    page = admin_client.get(f"/admin/blog/post/{post.pk}/change/").content.decode()
+    value = page.split('name="tags"')[1].split(">")[0]
+    assert 'value="harbour, photos"' in value
+    form = post_form(title=post.title, tags="harbour, photos", path_text="/diary")
+    admin_client.post(f"/admin/blog/post/{post.pk}/change/", form)
+    assert sorted(post.tags.names()) == ["harbour", "photos"]

@@ -7,7 +7,7 @@ from django.core import signing
 from django.utils import timezone
 
 from blog.models import Post, PostRevision
-from tests.factories import make_post, make_user
+from tests.factories import make_picture, make_post, make_user
 
 BODY = "## Setup\n\nSome *text*[^1] and code:\n\n```python\nx = 1\n```\n\n[^1]: A note."
 
@@ -30,6 +30,15 @@ def test_preview_of_unsaved_text_equals_the_published_html(client, author):
     assert preview["html"] == Post.objects.get(pk=post.pk).body_html
     assert '<span class="n">x</span>' in preview["html"]
     assert preview["words"] == post.word_count and preview["minutes"] == 1
+
+
+def test_preview_shows_the_posts_pictures(client, author):
+    post = make_post(author=author, body="x")
+    picture = make_picture(post=post, alt="Boats")
+    client.force_login(author)
+    body = f"![](image:{picture.pk})"
+    preview = client.post("/admin/blog/post/preview/", {"body": body, "post_id": post.pk}).json()
+    assert "<figure>" in preview["html"] and f'src="{picture.display.url}"' in preview["html"]
 
 
 def test_preview_is_for_staff_only_and_only_by_post(client, author, db):

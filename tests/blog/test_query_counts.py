@@ -5,24 +5,24 @@ import datetime
 import pytest
 
 from blog.models import Post
-from tests.factories import make_post, make_user
+from tests.factories import make_picture, make_post, make_user
 
 MAY_2014 = datetime.datetime(2014, 5, 10, 12, tzinfo=datetime.UTC)
 
-# url: queries (count, page of posts and their tags, plus what the page needs besides)
+# url: queries (count, page of posts, their tags and their pictures, plus what the page needs)
 BUDGETS = {
-    "/": 3,
-    "/2014/": 4,  # + months of the year with counts
-    "/2014/05/": 3,
-    "/2014/05/10/": 3,
-    "/openstack/": 5,  # + the path with its ancestors, + sub-path counts
-    "/openstack/kilo/nova/": 5,
-    "/openstack/2014/": 5,
-    "/openstack/2014/05/": 5,
+    "/": 4,
+    "/2014/": 5,  # + months of the year with counts
+    "/2014/05/": 4,
+    "/2014/05/10/": 4,
+    "/openstack/": 6,  # + the path with its ancestors, + sub-path counts
+    "/openstack/kilo/nova/": 6,
+    "/openstack/2014/": 6,
+    "/openstack/2014/05/": 6,
     "/tags/": 1,
-    "/tags/python/": 4,  # + the tags named in the URL
-    "/tags/python+cloud/": 4,
-    "/authors/author0/": 4,  # + the author
+    "/tags/python/": 5,  # + the tags named in the URL
+    "/tags/python+cloud/": 5,
+    "/authors/author0/": 5,  # + the author
     "/feed/": 2,  # posts and their tags
     "/feed/atom/": 2,
     "/openstack/feed/": 3,  # + the path
@@ -33,9 +33,9 @@ BUDGETS = {
     "/sitemap-paths.xml": 2,
     "/sitemap-tags.xml": 1,
     "/sitemap-authors.xml": 2,
-    # post, its tags, related posts, their tags, previous, next, the comment thread;
-    # with `count` related posts
-    "PERMALINK": 7,
+    # post, its tags, its pictures, related posts, their tags, previous, next, the comment
+    # thread; with `count` related posts
+    "PERMALINK": 8,
 }
 
 
@@ -43,12 +43,14 @@ def populate(count):
     authors = [make_user(username=f"author{n}") for n in range(min(count, 5))]
     paths = ["/openstack/kilo/nova", "/openstack/juno", "/openstack", "/openstack/kilo"]
     for n in range(count):
-        make_post(
+        post = make_post(
             author=authors[n % len(authors)],
             path=paths[n % len(paths)],
             tags=["python", "cloud", f"extra{n}"],
             published_at=MAY_2014 + datetime.timedelta(minutes=n),
         )
+        if n % 3 == 0:
+            make_picture(post=post)
 
 
 @pytest.mark.parametrize("count", [1, 30])

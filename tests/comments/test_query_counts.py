@@ -33,8 +33,8 @@ def test_permalink_queries_do_not_grow_with_comments(
     post = make_post(tags=["a"])
     make_post(tags=["a"])  # so that the related posts are there too
     add_comments(post, count, threaded=threaded)
-    # post, tags, related posts, their tags, previous, next, the thread
-    with django_assert_num_queries(7):
+    # post, tags, pictures, related posts, their tags, previous, next, the thread
+    with django_assert_num_queries(8):
         response = client.get(post.get_absolute_url())
     assert response.content.decode().count('class="comment h-entry') == count
 

@@ -198,3 +198,13 @@ def test_authors_comments_show_their_display_name(client, db):
     make_comment(post=post, author_name="Ada L", user=author, body="Thanks!")
     page = client.get(post.get_absolute_url()).content.decode()
     assert "Ada L" in page and "Thanks!" in page
+
+
+def test_saving_an_older_copy_of_a_post_keeps_the_comment_count(db):
+    post = make_post()
+    stale = type(post).objects.get(pk=post.pk)  # loaded before the comment arrives
+    make_comment(post=post, status="approved")
+    stale.title = "Edited meanwhile"
+    stale.save()
+    post.refresh_from_db()
+    assert (post.title, post.comment_count) == ("Edited meanwhile", 1)

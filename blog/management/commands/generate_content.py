@@ -1,16 +1,25 @@
+import random
 import time
 from multiprocessing import get_context
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from blog.demo import AUTHORS, PATH_TITLES, PATH_TREE, generate_comments, generate_posts
+from blog.demo import (
+    AUTHORS,
+    PATH_TITLES,
+    PATH_TREE,
+    draw_picture,
+    generate_comments,
+    generate_posts,
+)
 from blog.markup import render_comment, render_post
-from blog.models import Path, Post, TaggedPost, unique_slug
+from blog.models import Path, Post, PostImage, TaggedPost, unique_slug
 from comments.models import Comment, refresh_comment_counts
 
 BATCH = 2000
@@ -29,6 +38,9 @@ class Command(BaseCommand):
         parser.add_argument("--posts", type=int, default=400)
         parser.add_argument("--authors", type=int, default=5)
         parser.add_argument("--comments", type=int, default=600)
+        parser.add_argument(
+            "--galleries", type=int, default=4, help="Picture posts given uploaded galleries."
+        )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing when there are posts already."
@@ -37,7 +49,9 @@ class Command(BaseCommand):
             "--workers", type=int, default=2, help="Processes rendering Markdown (1: none)."
         )
 
-    def handle(self, *args, posts, authors, comments, seed, if_empty, workers, **options):
+    def handle(
+        self, *args, posts, authors, comments, galleries, seed, if_empty, workers, **options
+    ):
         if if_empty and Post.objects.exists():
             self.stdout.write("There are posts already; nothing generated.")
             return
@@ -54,10 +68,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Generated the text of {len(specs)} posts; rendering and saving…")
         created = self.save_posts(specs, people, paths, workers)
         comment_count = self.save_comments(created, comments, seed, workers)
+        picture_count = self.make_galleries(created, galleries, seed)
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
                 f"Done in {elapsed:.1f} s: {len(created)} posts, {comment_count} comments, "
+                f"{picture_count} pictures, "
                 f"{len(people)} authors, {Path.objects.count()} paths, {Tag.objects.count()} tags."
             )
         )
@@ -123,6 +139,31 @@ class Command(BaseCommand):
                 done += len(batch)
                 self.stdout.write(f"  posts: {done}/{len(posts)}")
         return posts
+
+    def make_galleries(self, posts, count, seed):
+        """Upload generated pictures to the first `count` published picture posts and show
+        the first of them in the body, as an author would."""
+        rng = random.Random(seed)
+        chosen = [p for p in posts if p.is_published and p.path.full_path == "/diary/pictures"]
+        made = 0
+        for post in chosen[:count]:
+            pictures = []
+            for number in range(rng.randint(3, 6)):
+                picture = PostImage(
+                    post=post,
+                    alt=f"A generated landscape, number {number + 1}",
+                    caption=f"Hills, picture {number + 1}",
+                    order=number,
+                )
+                upload = SimpleUploadedFile("landscape.png", draw_picture(rng))
+                picture.set_upload(upload)
+                picture.save()
+                pictures.append(picture)
+            post.body += f"\n\n{pictures[0].reference}"
+            Post.objects.filter(pk=post.pk).update(body=post.body)
+            post.refresh_html()
+            made += len(pictures)
+        return made
 
     def save_comments(self, posts, count, seed, workers):
         """Comments on the published posts among `posts`, replies attached after all exist."""

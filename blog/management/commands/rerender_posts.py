@@ -16,9 +16,8 @@ class Command(BaseCommand):
         total = Post.objects.count()
         done = changed = 0
         batch = []
-        for post in Post.objects.only(
-            "id", "body", "body_html", "excerpt_html", "published_at", "slug"
-        ).iterator(BATCH):
+        posts = Post.objects.only("id", "body", "body_html", "excerpt_html", "published_at", "slug")
+        for post in posts.prefetch_related("images").iterator(BATCH):
             old_html, old_excerpt = post.body_html, post.excerpt_html
             post.render()
             changed += (post.body_html, post.excerpt_html) != (old_html, old_excerpt)

@@ -1,212 +1,24 @@
+"""Posts, their tags and their earlier versions."""
+
 import datetime
 import math
-import re
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Lookup, Q
-from django.db.models.functions import Concat, Substr, TruncMonth
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from .markup import MORE_MARKER, render_post
+from ..markup import MORE_MARKER, render_post
+from .paths import Path
 
 SHARE_SALT = "blog.shared-draft"
 WORDS_PER_MINUTE = 230
-
-SEGMENT_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
-# First segments that the site's own URLs use; a path there would hide a page or be hidden by it.
-RESERVED_FIRST_SEGMENTS = {
-    "accounts",
-    "admin",
-    "authors",
-    "comments",
-    "drafts",
-    "feed",
-    "feeds",
-    "healthz",
-    "media",
-    "robots.txt",
-    "search",
-    "sitemap.xml",
-    "static",
-    "tags",
-}
-# Words that follow a path in its own URLs (/<path>/feed/, /<path>/comments/feed/).
-RESERVED_SEGMENTS = {"feed", "comments"}
-MAX_PATH_LENGTH = 255
-
-
-def validate_segment(segment, *, is_first=False):
-    """Raise ValidationError unless `segment` may be one part of a path."""
-    if not segment:
-        raise ValidationError("A path cannot have an empty part (two slashes in a row).")
-    if not SEGMENT_PATTERN.match(segment):
-        raise ValidationError(
-            f"“{segment}” may only use letters, digits, “-”, “_” and “.”.", code="invalid"
-        )
-    if set(segment) == {"."}:
-        raise ValidationError(f"“{segment}” is not allowed as a part of a path.", code="invalid")
-    if segment.isdigit():
-        raise ValidationError(
-            f"“{segment}” is only digits, which the site's date URLs use; add a letter.",
-            code="reserved",
-        )
-    if segment.lower() in RESERVED_SEGMENTS or (
-        is_first and segment.lower() in RESERVED_FIRST_SEGMENTS
-    ):
-        raise ValidationError(f"“{segment}” is used by the site's own URLs.", code="reserved")
-
-
-def split_path(full_path):
-    """Validate a path written as text ('/openstack/kilo') and return its segments."""
-    text = full_path.strip()
-    if not text.startswith("/"):
-        raise ValidationError("A path starts with “/”, e.g. /diary/pictures.", code="invalid")
-    segments = text[1:].removesuffix("/").split("/")
-    for index, segment in enumerate(segments):
-        validate_segment(segment, is_first=index == 0)
-    if len(text) > MAX_PATH_LENGTH:
-        raise ValidationError(f"A path is at most {MAX_PATH_LENGTH} characters long.")
-    return segments
-
-
-class Within(Lookup):
-    """`full_path__within="/open"`: /open itself and every path below it, but not /openstack.
-
-    Case-sensitive on every database (SQLite's LIKE is not), and served by the column's index.
-    """
-
-    lookup_name = "within"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        column, params = self.process_lhs(compiler, connection)
-        pattern = connection.ops.prep_for_like_query(self.rhs) + "/%"
-        return f"({column} = %s OR {column} LIKE %s)", [*params, self.rhs, *params, pattern]
-
-    def as_sqlite(self, compiler, connection):
-        # "/" sorts just before "0" in binary order, so the range is exactly the subtree.
-        column, params = self.process_lhs(compiler, connection)
-        sql = f"({column} = %s OR ({column} > %s AND {column} < %s))"
-        return sql, [*params, self.rhs, *params, self.rhs + "/", *params, self.rhs + "0"]
-
-
-class PathQuerySet(models.QuerySet):
-    def subtree(self, full_path):
-        """This path and every path below it (not prefix siblings: /open is not /openstack)."""
-        return self.filter(full_path__within=full_path)
-
-
-class PathManager(models.Manager.from_queryset(PathQuerySet)):
-    def with_ancestors(self, full_path):
-        """[outermost ancestor, …, the path itself] in one query; DoesNotExist if it is absent."""
-        segments = full_path[1:].split("/")
-        prefixes = ["/" + "/".join(segments[: depth + 1]) for depth in range(len(segments))]
-        chain = list(self.filter(full_path__in=prefixes).order_by("full_path"))
-        if not chain or chain[-1].full_path != full_path:
-            raise self.model.DoesNotExist(f"No path {full_path}")
-        return chain
-
-    def ensure(self, full_path):
-        """The Path for `full_path`, created with any missing ancestors."""
-        parent = None
-        for segment in split_path(full_path):
-            parent, _ = self.get_or_create(parent=parent, segment=segment)
-        return parent
-
-
-class Path(models.Model):
-    """A place in the blog's hierarchy, e.g. /openstack/kilo; posts are filed under one."""
-
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
-    segment = models.CharField(max_length=100)
-    full_path = models.CharField(max_length=MAX_PATH_LENGTH, unique=True, editable=False)
-    title = models.CharField(max_length=200, blank=True)
-    description = models.TextField(blank=True)
-
-    objects = PathManager()
-
-    class Meta:
-        ordering = ["full_path"]
-        constraints = [
-            models.UniqueConstraint(fields=["parent", "segment"], name="unique_segment_per_parent"),
-        ]
-
-    def __str__(self):
-        return self.full_path
-
-    def save(self, *args, **kwargs):
-        old_full_path = self.full_path
-        self.full_path = self._computed_full_path()
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            if old_full_path and old_full_path != self.full_path:
-                # A rename or move carries every descendant's stored path along.
-                Path.objects.subtree(old_full_path).exclude(pk=self.pk).update(
-                    full_path=Concat(
-                        models.Value(self.full_path),
-                        Substr("full_path", len(old_full_path) + 1),
-                    )
-                )
-
-    def get_absolute_url(self):
-        return reverse("blog:path-detail", kwargs={"path": self.full_path[1:]})
-
-    def clean(self):
-        try:
-            validate_segment(self.segment, is_first=self.parent_id is None)
-        except ValidationError as error:
-            raise ValidationError({"segment": error}) from None
-        full_path = self._computed_full_path()
-        if Path.objects.filter(full_path=full_path).exclude(pk=self.pk).exists():
-            raise ValidationError({"segment": f"The path {full_path} exists already."})
-
-    def _computed_full_path(self):
-        return f"{self.parent.full_path if self.parent_id else ''}/{self.segment}"
-
-    @property
-    def name(self):
-        return self.title or self.segment
-
-    def subpaths_with_counts(self):
-        """The paths just below this one that hold published posts, each with the number of
-        published posts in its whole subtree; one query."""
-        counts = (
-            Post.objects.published()
-            .under(self)
-            .exclude(path=self)
-            .values_list("path__full_path")
-            .annotate(count=Count("id"))
-            .order_by()
-        )
-        totals = {}
-        depth = self.full_path.count("/")
-        for full_path, count in counts:
-            child = "/".join(full_path.split("/")[: depth + 2])
-            totals[child] = totals.get(child, 0) + count
-        return [Subpath(full_path, totals[full_path]) for full_path in sorted(totals)]
-
-
-@dataclass(frozen=True)
-class Subpath:
-    full_path: str
-    post_count: int
-
-    @property
-    def url(self):
-        return reverse("blog:path-detail", kwargs={"path": self.full_path[1:]})
-
-
-Path._meta.get_field("full_path").register_lookup(Within)
 
 
 class PostQuerySet(models.QuerySet):
@@ -289,7 +101,9 @@ class Post(models.Model):
     )
     path = models.ForeignKey(Path, on_delete=models.PROTECT, related_name="posts")
     tags = TaggableManager(through=TaggedPost, blank=True)
-    body = models.TextField(blank=True, help_text="Markdown. Put <!--more--> after the excerpt.")
+    body = models.TextField(
+        blank=True, help_text="Markdown. Put the line &lt;!--more--&gt; after the excerpt."
+    )
     body_html = models.TextField(blank=True, editable=False)
     excerpt_html = models.TextField(blank=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -333,6 +147,14 @@ class Post(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # The comments app keeps comment_count; a post saved from an older copy must not
+            # write back the count it loaded.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "comment_count"
+            ]
         with transaction.atomic():
             if self.pk:
                 self._keep_previous_version()
@@ -424,8 +246,21 @@ class Post(models.Model):
     def render(self):
         """Fill the derived fields (day, HTML) from the fields an author writes."""
         self.pub_date = timezone.localdate(self.published_at)
-        rendered = render_post(self.body, id_prefix=f"{self.pub_date:%Y%m%d}-{self.slug}-")
+        pictures = {image.pk: image.as_picture() for image in self.images.all()} if self.pk else {}
+        rendered = render_post(
+            self.body, id_prefix=f"{self.pub_date:%Y%m%d}-{self.slug}-", pictures=pictures
+        )
         self.body_html, self.excerpt_html = rendered.html, rendered.excerpt_html
+
+    def refresh_html(self):
+        """Render again and store just the HTML (after its pictures changed)."""
+        self.render()
+        Post.objects.filter(pk=self.pk).update(
+            body_html=self.body_html, excerpt_html=self.excerpt_html
+        )
+
+    def get_gallery_url(self):
+        return self.get_absolute_url() + "gallery/"
 
     def related_posts(self, limit=6):
         """Other published posts sharing the most tags (ties: newer first), each with

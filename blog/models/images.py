@@ -1,0 +1,80 @@
+"""Pictures that belong to a post, with the renditions made once at upload."""
+
+from django.db import models, transaction
+
+from ..markup import Picture
+from ..uploads import open_upload, renditions, upload_folder
+
+
+class PostImage(models.Model):
+    post = models.ForeignKey("blog.Post", on_delete=models.CASCADE, related_name="images")
+    original = models.FileField(upload_to=upload_folder, editable=False)
+    display = models.FileField(upload_to=upload_folder, editable=False)
+    thumbnail = models.FileField(upload_to=upload_folder, editable=False)
+    width = models.PositiveIntegerField(editable=False, help_text="Of the display rendition.")
+    height = models.PositiveIntegerField(editable=False)
+    thumbnail_width = models.PositiveIntegerField(editable=False)
+    thumbnail_height = models.PositiveIntegerField(editable=False)
+    original_width = models.PositiveIntegerField(editable=False)
+    original_height = models.PositiveIntegerField(editable=False)
+    alt = models.CharField(
+        "alt text",
+        max_length=300,
+        help_text="What the picture shows, for people who cannot see it.",
+    )
+    caption = models.CharField(max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        indexes = [models.Index(fields=["post", "order"], name="image_gallery")]
+
+    def __str__(self):
+        return self.alt
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self.post.refresh_html()  # its body may show this picture
+
+    def delete(self, *args, **kwargs):
+        post = self.post
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            post.refresh_html()
+        for field in (self.original, self.display, self.thumbnail):
+            field.delete(save=False)
+        return result
+
+    def as_picture(self):
+        """What the Markdown pipeline needs to show this picture in the body."""
+        return Picture(
+            src=self.display.url,
+            width=self.width,
+            height=self.height,
+            srcset=(
+                f"{self.thumbnail.url} {self.thumbnail_width}w, {self.display.url} {self.width}w"
+            ),
+            alt=self.alt,
+            caption=self.caption,
+        )
+
+    @property
+    def reference(self):
+        """What an author writes in the body to place this picture."""
+        return f'![{self.alt}](image:{self.pk} "{self.caption}")'
+
+    def set_upload(self, upload):
+        """Check an uploaded file and store its renditions (ValidationError if unfit)."""
+        self.store(open_upload(upload))
+
+    def store(self, picture):
+        """Store the renditions of a checked Pillow picture (see uploads.open_upload)."""
+        made = renditions(picture)
+        self.original_width, self.original_height = made["original"].width, made["original"].height
+        self.width, self.height = made["display"].width, made["display"].height
+        self.thumbnail_width = made["thumbnail"].width
+        self.thumbnail_height = made["thumbnail"].height
+        for name, rendition in made.items():
+            getattr(self, name).save(rendition.file.name, rendition.file, save=False)

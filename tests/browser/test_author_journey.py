@@ -1,0 +1,107 @@
+"""An Author writes a post with a picture in the admin; another Author cannot open it."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+
+from blog.models import Post
+from tests.factories import make_user, picture_bytes
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def authors(transactional_db):
+    group, _ = Group.objects.get_or_create(name="Author")
+    if not group.permissions.exists():  # a transactional test before this one flushed them
+        from django.contrib.auth.models import Permission
+
+        codenames = [
+            "add_post",
+            "change_post",
+            "delete_post",
+            "view_post",
+            "view_path",
+            "add_tag",
+            "view_tag",
+            "add_postimage",
+            "change_postimage",
+            "delete_postimage",
+            "view_postimage",
+        ]
+        group.permissions.add(*Permission.objects.filter(codename__in=codenames))
+    people = []
+    for name in ("ann", "bob"):
+        user = make_user(username=name, password=f"{name}-password-123", is_staff=True)
+        user.groups.add(group)
+        people.append(user)
+    return people
+
+
+def log_in(page, username):
+    page.goto("/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", f"{username}-password-123")
+    page.click("input[type=submit]")
+    page.wait_for_url(re.compile(r"/admin/$"))
+
+
+def test_author_writes_previews_and_publishes_a_post_with_a_picture(
+    page, authors, browser, live_server
+):
+    log_in(page, "ann")
+    page.goto("/admin/blog/post/add/")
+    page.fill("#id_title", "Harbour at dusk")
+    page.fill("#id_path_text", "/diary/pictures")
+    page.fill("#id_tags", "photos, harbour")
+    page.fill("#id_body", "A first *draft*.")
+    page.set_input_files(
+        "#id_images-0-upload",
+        files=[
+            {
+                "name": "harbour.png",
+                "mimeType": "image/png",
+                "buffer": picture_bytes(width=900, height=600, color="navy"),
+            }
+        ],
+    )
+    page.fill("#id_images-0-alt", "Boats in a dark blue harbour")
+    page.click("input[name=_continue]")
+    assert "was added successfully" in page.locator(".messagelist").inner_text()
+
+    reference = page.locator("td.field-reference p").first.inner_text()
+    assert re.fullmatch(r'!\[Boats in a dark blue harbour\]\(image:\d+ ""\)', reference)
+    placed = reference.replace('""', '"The harbour at dusk"')
+    body = "Evening at the harbour.\n\n" + placed
+    page.fill("#id_body", body)
+    preview = page.locator(".post-preview-content figure")
+    preview.wait_for()
+    assert preview.locator("figcaption").inner_text() == "The harbour at dusk"
+    assert "words" in page.locator(".post-preview-meta").inner_text()
+
+    page.select_option("#id_status", "published")
+    page.click("input[name=_save]")
+    post = Post.objects.get(title="Harbour at dusk")
+    assert post.is_published and sorted(post.tags.names()) == ["harbour", "photos"]
+
+    page.goto(post.get_absolute_url())
+    figure = page.locator("article figure img")
+    assert figure.get_attribute("alt") == "Boats in a dark blue harbour"
+    assert figure.evaluate("img => img.complete && img.naturalWidth > 0")  # it loaded
+    picture = post.images.get()
+    assert figure.evaluate("img => new URL(img.currentSrc).pathname") in {
+        picture.display.url,
+        picture.thumbnail.url,
+    }
+    assert page.locator("article figcaption").inner_text() == "The harbour at dusk"
+    page.click("text=See all 1 picture")
+    assert page.locator(".gallery img").count() == 1
+
+    other = browser.new_context(base_url=live_server.url).new_page()
+    log_in(other, "bob")
+    response = other.goto(f"/admin/blog/post/{post.pk}/change/")
+    assert response.status == 403
+    other.goto("/admin/blog/post/")
+    assert "Harbour at dusk" not in other.locator("#content").inner_text()
+    other.context.close()
