@@ -10,6 +10,9 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=150, blank=True)
     bio = models.TextField(blank=True)
     website = models.URLField(blank=True)
+    imported_from = models.CharField(
+        max_length=50, blank=True, help_text="Set for accounts made by an import (e.g. wordpress)."
+    )
 
     def __str__(self):
         return self.public_name

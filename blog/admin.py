@@ -56,6 +56,8 @@ class PostAdminForm(forms.ModelForm):
             "slug",
             "tags",
             "body",
+            "markup",
+            "summary",
             "status",
             "published_at",
             "allow_comments",
@@ -63,6 +65,7 @@ class PostAdminForm(forms.ModelForm):
         )
         widgets = {
             "body": forms.Textarea(attrs={"rows": 24, "class": "vLargeTextField post-body"}),
+            "summary": forms.Textarea(attrs={"rows": 3}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -232,6 +235,8 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
         "tags",
         "body",
         "length",
+        "markup",
+        "summary",
         "status",
         "published_at",
         "allow_comments",
@@ -319,6 +324,8 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
             title=request.POST.get("title", ""),
             slug=request.POST.get("slug", ""),
             body=request.POST.get("body", ""),
+            summary=request.POST.get("summary", ""),
+            markup=request.POST.get("markup", "markdown"),
         )
         post_id = request.POST.get("post_id", "")
         stored = self.get_object(request, post_id) if post_id.isdigit() else None

@@ -193,17 +193,61 @@ def markdown_to_html(text, *, id_prefix="", pictures=None):
     return sanitize_post_html(converter.convert(text), id_prefix=id_prefix)
 
 
-def render_post(body, *, id_prefix="", pictures=None):
-    """A post body's HTML, and its excerpt's when the body has a <!--more--> marker.
+def render_post(body, *, id_prefix="", pictures=None, markup="markdown", summary=""):
+    """A post body's HTML, and its excerpt's: the summary if there is one, else the part before
+    a <!--more--> marker, else nothing. `markup` is "markdown" or "html" (imported posts);
     `pictures` maps the numbers used in `image:N` references to Picture."""
-    html = markdown_to_html(body, id_prefix=id_prefix, pictures=pictures)
+
+    def to_html(text):
+        if markup == "html":
+            return sanitize_post_html(html_paragraphs(text), id_prefix=id_prefix)
+        return markdown_to_html(text, id_prefix=id_prefix, pictures=pictures)
+
+    html = to_html(body)
     parts = MORE_MARKER.split(body, maxsplit=1)
-    excerpt_html = (
-        markdown_to_html(parts[0], id_prefix=id_prefix, pictures=pictures)
-        if len(parts) == 2
-        else ""
-    )
+    if summary.strip():
+        excerpt_html = to_html(summary)
+    else:
+        excerpt_html = to_html(parts[0]) if len(parts) == 2 else ""
     return RenderedPost(html=html, excerpt_html=excerpt_html)
+
+
+# HTML as WordPress and blosxom authors wrote it: paragraphs at blank lines, line breaks kept.
+BLOCK_START = re.compile(
+    r"^\s*<(?:p|div|h[1-6]|ul|ol|li|dl|table|blockquote|pre|figure|hr|form|address|section"
+    r"|article|aside|header|footer|details|iframe|object|script|style)[\s>/]",
+    re.IGNORECASE,
+)
+CAPTION = re.compile(r"\[caption([^\]]*)\](.*?)\[/caption\]", re.IGNORECASE | re.DOTALL)
+CAPTION_TEXT = re.compile(r"^(.*(?:</a>|<img[^>]*>))\s*(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def caption_to_figure(match):
+    """[caption …]<img …> The caption[/caption] → <figure><img …><figcaption>…"""
+    attributes, inner = match.group(1), match.group(2).strip()
+    parts = CAPTION_TEXT.match(inner)
+    media, caption = (parts.group(1), parts.group(2)) if parts else (inner, "")
+    if not caption:
+        found = re.search(r'caption="([^"]*)"', attributes)
+        caption = found.group(1) if found else ""
+    figcaption = f"<figcaption>{caption.strip()}</figcaption>" if caption.strip() else ""
+    return f"<figure>{media}{figcaption}</figure>"
+
+
+def html_paragraphs(text):
+    """WordPress's wpautop, in short: blank lines separate paragraphs, a single newline is a
+    line break, block-level HTML is left as it is; [caption] shortcodes become figures and
+    other shortcodes stay visible as text."""
+    text = CAPTION.sub(caption_to_figure, text.replace("\r\n", "\n"))
+    blocks = []
+    for chunk in re.split(r"\n\s*\n", text.strip()):
+        if not chunk.strip():
+            continue
+        if BLOCK_START.match(chunk) or chunk.lstrip().startswith("<!--"):
+            blocks.append(chunk)
+        else:
+            blocks.append("<p>" + chunk.strip().replace("\n", "<br>\n") + "</p>")
+    return "\n".join(blocks)
 
 
 # Comments: paragraphs, emphasis, code, links, quotes and lists; no images, headings or raw HTML.
@@ -232,14 +276,20 @@ class CommentExtension(Extension):
         md.inlinePatterns.register(BareUrlProcessor(BARE_URL, md), "bare_url", 95)
 
 
-def render_comment(text):
-    """A comment's HTML: restricted Markdown, then the comment allowlist."""
-    converter = markdown.Markdown(
-        extensions=["fenced_code", "sane_lists", CommentExtension()], output_format="html"
-    )
+def render_comment(text, *, markup="markdown"):
+    """A comment's HTML: restricted Markdown (or an imported comment's HTML, in paragraphs),
+    then the comment allowlist."""
+    if markup == "html":
+        html = html_paragraphs(text)
+    else:
+        converter = markdown.Markdown(
+            extensions=["fenced_code", "sane_lists", CommentExtension()], output_format="html"
+        )
+        html = converter.convert(text)
     return nh3.clean(
-        converter.convert(text),
+        html,
         tags=COMMENT_TAGS,
+        clean_content_tags={"script", "style"},
         attributes={"a": {"href"}},
         url_schemes=URL_SCHEMES,
         link_rel="nofollow ugc noopener",

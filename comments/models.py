@@ -117,6 +117,10 @@ class Comment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
+    markup = models.CharField(
+        max_length=10, choices=Post.Markup.choices, default=Post.Markup.MARKDOWN, editable=False
+    )
+    import_key = models.CharField(max_length=300, blank=True, editable=False)
 
     objects = CommentQuerySet.as_manager()
 
@@ -126,6 +130,11 @@ class Comment(models.Model):
             models.Index(fields=["post", "status", "created_at"], name="comment_thread"),
             models.Index(fields=["status", "-created_at"], name="comment_recent"),
             models.Index(fields=["author_email", "status"], name="comment_by_email"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["import_key"], condition=~Q(import_key=""), name="unique_comment_import_key"
+            ),
         ]
 
     def __str__(self):
@@ -150,7 +159,7 @@ class Comment(models.Model):
         return result
 
     def render(self):
-        self.body_html = render_comment(self.body)
+        self.body_html = render_comment(self.body, markup=self.markup)
 
     def get_admin_url(self):
         return reverse("admin:comments_comment_change", args=[self.pk])

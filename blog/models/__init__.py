@@ -1,10 +1,19 @@
 from .images import PostImage
-from .paths import MAX_PATH_LENGTH, Path, Subpath, split_path, validate_segment
-from .posts import Post, PostRevision, TaggedPost, post_from_share_token, unique_slug
+from .paths import MAX_PATH_LENGTH, Path, PathRedirect, Subpath, split_path, validate_segment
+from .posts import (
+    LegacyUrl,
+    Post,
+    PostRevision,
+    TaggedPost,
+    post_from_share_token,
+    unique_slug,
+)
 
 __all__ = [
     "MAX_PATH_LENGTH",
+    "LegacyUrl",
     "Path",
+    "PathRedirect",
     "Post",
     "PostImage",
     "PostRevision",

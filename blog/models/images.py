@@ -24,6 +24,9 @@ class PostImage(models.Model):
     )
     caption = models.CharField(max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    source_url = models.CharField(
+        max_length=500, blank=True, editable=False, help_text="Where an imported picture was."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -139,6 +139,11 @@ class Path(models.Model):
         with transaction.atomic():
             super().save(*args, **kwargs)
             if old_full_path and old_full_path != self.full_path:
+                # Old links under the old name keep working (see blog.middleware).
+                PathRedirect.objects.update_or_create(
+                    old_full_path=old_full_path, defaults={"path": self}
+                )
+                PathRedirect.objects.filter(old_full_path=self.full_path).delete()
                 # A rename or move carries every descendant's stored path along.
                 Path.objects.subtree(old_full_path).exclude(pk=self.pk).update(
                     full_path=Concat(
@@ -198,3 +203,14 @@ class Subpath:
 
 
 Path._meta.get_field("full_path").register_lookup(Within)
+
+
+class PathRedirect(models.Model):
+    """A path's former full path: URLs under it answer 301 to the same URL under the path's
+    current one (renames and moves)."""
+
+    old_full_path = models.CharField(max_length=MAX_PATH_LENGTH, unique=True)
+    path = models.ForeignKey(Path, on_delete=models.CASCADE, related_name="former_paths")
+
+    def __str__(self):
+        return f"{self.old_full_path} → {self.path.full_path}"

@@ -90,6 +90,10 @@ class Post(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
+    class Markup(models.TextChoices):
+        MARKDOWN = "markdown", "Markdown"
+        HTML = "html", "HTML (paragraphs at blank lines, as WordPress and blosxom wrote it)"
+
     title = models.CharField(max_length=300)
     slug = models.SlugField(
         max_length=200,
@@ -116,6 +120,13 @@ class Post(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     allow_comments = models.BooleanField(default=True)
+    markup = models.CharField(max_length=10, choices=Markup.choices, default=Markup.MARKDOWN)
+    summary = models.TextField(
+        blank=True, help_text="Optional: shown in listings instead of the part before the marker."
+    )
+    import_key = models.CharField(
+        max_length=300, blank=True, editable=False, help_text="Where an imported post came from."
+    )
     comment_count = models.PositiveIntegerField(
         default=0, editable=False, help_text="Approved comments; kept by the comments app."
     )
@@ -136,6 +147,9 @@ class Post(models.Model):
         get_latest_by = "published_at"
         constraints = [
             models.UniqueConstraint(fields=["pub_date", "slug"], name="unique_slug_per_day"),
+            models.UniqueConstraint(
+                fields=["import_key"], condition=~Q(import_key=""), name="unique_post_import_key"
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "-published_at"], name="post_listing"),
@@ -248,7 +262,11 @@ class Post(models.Model):
         self.pub_date = timezone.localdate(self.published_at)
         pictures = {image.pk: image.as_picture() for image in self.images.all()} if self.pk else {}
         rendered = render_post(
-            self.body, id_prefix=f"{self.pub_date:%Y%m%d}-{self.slug}-", pictures=pictures
+            self.body,
+            id_prefix=f"{self.pub_date:%Y%m%d}-{self.slug}-",
+            pictures=pictures,
+            markup=self.markup,
+            summary=self.summary,
         )
         self.body_html, self.excerpt_html = rendered.html, rendered.excerpt_html
 
@@ -328,3 +346,13 @@ class PostRevision(models.Model):
 
     def __str__(self):
         return f"{self.title} as of {self.edited_at:%Y-%m-%d %H:%M}"
+
+
+class LegacyUrl(models.Model):
+    """An address a post had on the blog it was imported from; it answers 301 to the post."""
+
+    old_url = models.CharField(max_length=500, unique=True, help_text="Path and query, e.g. /?p=12")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="legacy_urls")
+
+    def __str__(self):
+        return self.old_url

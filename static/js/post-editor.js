@@ -29,6 +29,8 @@
       data.append("title", (form.querySelector("#id_title") || {}).value || "");
       data.append("slug", (form.querySelector("#id_slug") || {}).value || "");
       data.append("post_id", match ? match[1] : "");
+      data.append("markup", (form.querySelector("#id_markup") || {}).value || "markdown");
+      data.append("summary", (form.querySelector("#id_summary") || {}).value || "");
       fetch(form.dataset.previewUrl, {
         method: "POST",
         body: data,

@@ -26,6 +26,7 @@ def post_form(**overrides):
         "published_at_0": "2015-10-15",
         "published_at_1": "12:30:00",
         "allow_comments": "on",
+        "markup": "markdown",
         **NO_PICTURES,
         **overrides,
     }

@@ -182,3 +182,11 @@ def test_another_authors_revisions_cannot_be_restored(client, author):
     assert response.status_code == 403
     other.refresh_from_db()
     assert other.body == "b"
+
+
+def test_preview_follows_the_markup_choice(client, author):
+    client.force_login(author)
+    html = client.post(
+        "/admin/blog/post/preview/", {"body": "One *line*\nnext\n\nTwo", "markup": "html"}
+    ).json()["html"]
+    assert html == "<p>One *line*<br>\nnext</p>\n<p>Two</p>"

@@ -196,6 +196,7 @@ def post_with_pictures(*files, alt="A teal square"):
         "published_at_0": "2015-10-15",
         "published_at_1": "12:30:00",
         "allow_comments": "on",
+        "markup": "markdown",
         "images-TOTAL_FORMS": str(len(files)),
         "images-INITIAL_FORMS": "0",
     }

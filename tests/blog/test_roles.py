@@ -45,6 +45,7 @@ def form_data(post, **overrides):
         "published_at_0": post.published_at.strftime("%Y-%m-%d"),
         "published_at_1": post.published_at.strftime("%H:%M:%S"),
         "allow_comments": "on",
+        "markup": "markdown",
         "images-TOTAL_FORMS": "0",
         "images-INITIAL_FORMS": "0",
         **overrides,

@@ -1,0 +1,372 @@
+import ipaddress
+import re
+import time
+from collections import Counter
+from pathlib import Path as FilePath
+from urllib.parse import unquote, urlsplit
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator, slugify
+
+from blog import wxr
+from blog.models import LegacyUrl, Path, Post, PostImage, split_path, validate_segment
+from comments.models import Comment, refresh_comment_counts
+
+POST_STATUS = {"publish": "published", "future": "published"}  # anything else: draft
+COMMENT_STATUS = {"1": "approved", "0": "pending", "spam": "spam", "trash": "removed"}
+IMPORTED_TYPES = {"post", "page"}
+
+
+class Skip(Exception):
+    """An item that cannot be imported; the message says why."""
+
+
+class Command(BaseCommand):
+    help = "Import a WordPress export (WXR 1.1 or 1.2): authors, paths, tags, posts, comments."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="The .xml file from WordPress's Tools → Export.")
+        parser.add_argument("--dry-run", action="store_true", help="Report, write nothing.")
+        parser.add_argument("--default-author", help="Username for posts without a known author.")
+        parser.add_argument("--media-dir", help="Folder with the wp-content/uploads files.")
+        parser.add_argument("--pages-path", default="/pages", help="Where pages are filed.")
+
+    def handle(self, *args, file, dry_run, default_author, media_dir, pages_path, **options):
+        started = time.monotonic()
+        try:
+            with open(file, "rb") as stream:
+                site = wxr.read(stream)
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror}") from None
+        except wxr.WxrError as error:
+            raise CommandError(f"{file}: {error} Nothing was imported.") from None
+        self.counts, self.skipped = Counter(), []
+        self.media_dir = FilePath(media_dir) if media_dir else None
+        self.dry_run = dry_run
+        try:
+            with transaction.atomic():
+                self.import_site(site, default_author, pages_path)
+                if dry_run:
+                    transaction.set_rollback(True)
+        except (ValidationError, Skip) as error:
+            raise CommandError(f"Nothing was imported: {error}") from None
+        self.report(site, time.monotonic() - started)
+
+    def import_site(self, site, default_author, pages_path):
+        self.authors = {author.login: self.user_for(author) for author in site.authors}
+        self.default_author = self.default_user(default_author)
+        self.paths = self.paths_for(site.categories)
+        try:
+            split_path(pages_path)  # checked now, made when the first page comes
+        except ValidationError as error:
+            raise Skip(f"--pages-path {pages_path}: {error.messages[0]}") from None
+        self.pages_path = pages_path
+        attachments = {}
+        for item in site.items:
+            if item.post_type == "attachment" and item.attachment_url:
+                attachments.setdefault(item.post_parent, []).append(item)
+        entries = [item for item in site.items if item.post_type in IMPORTED_TYPES]
+        for number, item in enumerate(entries, start=1):
+            try:
+                with transaction.atomic():
+                    self.counts[self.import_item(item, attachments.get(item.post_id, []))] += 1
+            except (Skip, ValidationError) as reason:
+                message = reason.messages[0] if isinstance(reason, ValidationError) else reason
+                self.skipped.append(f"{item.label}: {message}")
+            if number % 200 == 0 or number == len(entries):
+                self.stdout.write(f"  items: {number}/{len(entries)}")
+
+    # People, paths ---------------------------------------------------------------------------
+
+    def user_for(self, author):
+        User = get_user_model()
+        username = re.sub(r"[^\w.@+-]", "_", author.login)[:150] or "wordpress-author"
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "email": author.email,
+                "display_name": author.display_name,
+                "first_name": author.first_name[:150],
+                "last_name": author.last_name[:150],
+                "is_active": False,
+                "imported_from": "wordpress",
+            },
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            self.counts["authors created"] += 1
+        return user
+
+    def default_user(self, username):
+        User = get_user_model()
+        if username:
+            try:
+                return User.objects.get(username=username)
+            except User.DoesNotExist:
+                raise Skip(f"--default-author {username!r} is not a user.") from None
+        return next(iter(self.authors.values()), None)
+
+    def paths_for(self, categories):
+        """Nested categories become nested paths: nicename → Path."""
+        by_name = {category.nicename: category for category in categories}
+        full_paths = {}
+
+        def full_path(category, seen=()):
+            if category.nicename in full_paths:
+                return full_paths[category.nicename]
+            parent = by_name.get(category.parent)
+            prefix = ""
+            if parent is not None and parent.nicename not in seen:
+                prefix = full_path(parent, (*seen, category.nicename))
+            segment = segment_for(category, is_first=not prefix)
+            full_paths[category.nicename] = f"{prefix}/{segment}"
+            return full_paths[category.nicename]
+
+        paths = {}
+        for category in categories:
+            path = Path.objects.ensure(full_path(category))
+            if category.description and not path.description:
+                path.description = category.description
+                path.save(update_fields=["description"])
+            paths[category.nicename] = path
+        return paths
+
+    # Posts ---------------------------------------------------------------------------------
+
+    def import_item(self, item, attachments):
+        key = item.guid.strip() or f"wordpress-post-{item.post_id}"
+        fields = self.post_fields(item)
+        tags = self.tags_of(item)
+        post = Post.objects.filter(import_key=key).first()
+        if post is not None:
+            fields["body"] = with_local_pictures(fields["body"], post.images.all())
+        if post is None:
+            post = Post(import_key=key, **fields)
+            post.save()
+            post.tags.set(tags)
+            outcome = "created"
+        elif self.differs(post, fields, tags):
+            for name, value in fields.items():
+                setattr(post, name, value)
+            post.save()
+            post.tags.set(tags)
+            outcome = "updated"
+        else:
+            outcome = "unchanged"
+        if self.import_attachments(post, attachments) and outcome == "unchanged":
+            outcome = "updated"
+        comments_changed = self.import_comments(post, key, item.comments)
+        self.keep_old_urls(post, item)
+        return "updated" if comments_changed and outcome == "unchanged" else outcome
+
+    def post_fields(self, item):
+        zone = timezone.get_current_timezone()
+        published_at = wxr.parse_date(item.post_date, item.post_date_gmt, zone)
+        status = POST_STATUS.get(item.status, "draft")
+        if published_at is None:
+            if status == "published":
+                raise Skip("it has no date")
+            published_at = timezone.now()
+        author = self.authors.get(item.creator) or self.default_author
+        if author is None:
+            raise Skip(f"unknown author {item.creator!r}; give --default-author")
+        body, markup = item.content, "html"
+        if wxr.MARKUP_META in item.meta:  # exported by this engine: the source comes back
+            body, markup = item.meta.get(wxr.SOURCE_META, body), item.meta[wxr.MARKUP_META]
+        summary = item.meta.get(wxr.SUMMARY_META, item.excerpt)
+        title = item.title.strip() or Truncator(strip_tags(body)).words(8, truncate="…")
+        return {
+            "title": title[:300] or "Untitled",
+            "slug": slugify(unquote(item.post_name))[:200],
+            "author": author,
+            "path": self.path_of(item),
+            "body": body,
+            "markup": markup,
+            "summary": summary,
+            "status": status,
+            "published_at": published_at,
+            "allow_comments": item.comment_status != "closed",
+        }
+
+    def path_of(self, item):
+        if item.post_type == "page":
+            return Path.objects.ensure(self.pages_path)
+        for domain, nicename, _name in item.categories:
+            if domain == "category" and nicename in self.paths:
+                return self.paths[nicename]
+        return Path.objects.ensure("/uncategorized")
+
+    def tags_of(self, item):
+        """Tags, and the categories after the first (a post has one path)."""
+        categories = [name for domain, _nice, name in item.categories if domain == "category"]
+        tags = [name for domain, _nice, name in item.categories if domain == "post_tag"]
+        return sorted({name.strip()[:100] for name in [*tags, *categories[1:]] if name.strip()})
+
+    def differs(self, post, fields, tags):
+        current = {name: getattr(post, name) for name in fields}
+        slug = fields["slug"]
+        if slug == "" or post.slug.startswith(slug + "-"):  # made, or numbered on a clash
+            current["slug"] = slug
+        return current != fields or sorted(post.tags.names()) != tags
+
+    def keep_old_urls(self, post, item):
+        old = {f"/?p={item.post_id}"} if item.post_id else set()
+        if item.link:
+            parts = urlsplit(item.link)
+            old.add(parts.path + (f"?{parts.query}" if parts.query else ""))
+        for url in old - {"", "/", post.get_absolute_url()}:
+            LegacyUrl.objects.update_or_create(old_url=url[:500], defaults={"post": post})
+
+    def import_attachments(self, post, attachments):
+        """Attachments found under --media-dir become the post's pictures, and the body points
+        at them; others keep their URL in the body. True when something was added."""
+        if self.media_dir is None or self.dry_run:
+            return False
+        known = set(post.images.values_list("source_url", flat=True))
+        added = []
+        for order, attachment in enumerate(attachments):
+            url = attachment.attachment_url
+            if url in known:
+                continue
+            found = self.find_media(url)
+            if found is None:
+                self.skipped.append(f"{attachment.label}: {url} is not under --media-dir")
+                continue
+            picture = PostImage(
+                post=post,
+                order=order,
+                source_url=url[:500],
+                alt=(attachment.title or found.stem)[:300],
+                caption=attachment.excerpt[:300],
+            )
+            try:
+                picture.set_upload(SimpleUploadedFile(found.name, found.read_bytes()))
+            except ValidationError as error:
+                self.skipped.append(f"{attachment.label}: {error.messages[0]}")
+                continue
+            picture.save()
+            added.append(picture)
+        if added:
+            post.body = with_local_pictures(post.body, added)
+            post.save()
+        return bool(added)
+
+    def find_media(self, url):
+        relative = unquote(urlsplit(url).path).split("/uploads/", 1)[-1].lstrip("/")
+        for candidate in (self.media_dir / relative, self.media_dir / FilePath(relative).name):
+            if candidate.is_file() and self.media_dir.resolve() in candidate.resolve().parents:
+                return candidate
+        return None
+
+    # Comments ------------------------------------------------------------------------------
+
+    def import_comments(self, post, post_key, entries):
+        """Create or update the post's comments, threads kept; True when anything changed."""
+        if not entries:
+            return False
+        zone = timezone.get_current_timezone()
+        existing = {c.import_key: c for c in post.comments.exclude(import_key="")}
+        by_wordpress_id, created, changed = {}, [], False
+        for entry in sorted(entries, key=lambda c: int(c.id) if c.id.isdigit() else 0):
+            key = f"{post_key}#comment-{entry.id}"
+            status = COMMENT_STATUS.get(entry.approved, "pending")
+            body, markup = entry.content, entry.meta.get(wxr.MARKUP_META, "html")
+            comment = existing.get(key)
+            if comment is not None:
+                if (comment.status, comment.body) != (status, body):
+                    comment.status, comment.body, comment.markup = status, body, markup
+                    comment.render()
+                    comment.save(update_fields=["status", "body", "body_html", "markup"])
+                    changed = True
+            else:
+                created_at = wxr.parse_date(entry.date, entry.date_gmt, zone) or post.published_at
+                comment = Comment(
+                    post=post,
+                    import_key=key,
+                    status=status,
+                    body=body,
+                    markup=markup,
+                    author_name=(entry.author or "Anonymous")[:100],
+                    author_email=entry.email[:254],
+                    author_url=safe_url(entry.url),
+                    ip_address=valid_ip(entry.ip),
+                    created_at=created_at,
+                )
+                comment.parent = by_wordpress_id.get(entry.parent)
+                comment.depth = comment.parent.depth + 1 if comment.parent else 1
+                if comment.depth > 3:
+                    comment.attach_to(comment.parent, 3)
+                    comment.depth = comment.parent.depth + 1
+                comment.render()
+                created.append(comment)
+            by_wordpress_id[entry.id] = comment
+        # Parents first: bulk_create fills in the ids that replies point at, level by level.
+        for depth in (1, 2, 3):
+            level = [c for c in created if c.depth == depth]
+            for comment in level:
+                comment.parent_id = comment.parent.pk if comment.parent else None
+            Comment.objects.bulk_create(level)
+        self.counts["comments created"] += len(created)
+        refresh_comment_counts([post.pk])
+        return changed or bool(created)
+
+    # Summary -------------------------------------------------------------------------------
+
+    def report(self, site, elapsed):
+        counts = self.counts
+        verb = "Would import" if self.dry_run else "Imported"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{verb} WXR {site.version} from {site.title or 'WordPress'} in {elapsed:.1f} s: "
+                f"{counts['created']} created, {counts['updated']} updated, "
+                f"{counts['unchanged']} unchanged, {len(self.skipped)} skipped; "
+                f"{counts['comments created']} comments and {counts['authors created']} authors "
+                "created." + (" Dry run: nothing was written." if self.dry_run else "")
+            )
+        )
+        for reason in self.skipped:
+            self.stdout.write(self.style.WARNING(f"  skipped {reason}"))
+
+
+def segment_for(category, *, is_first):
+    """A path segment for a category: its name when that is a valid segment (keeps case:
+    exports of this engine round-trip), else its nicename made valid."""
+    for candidate in (category.name, unquote(category.nicename)):
+        try:
+            validate_segment(candidate, is_first=is_first)
+            return candidate
+        except ValidationError:
+            continue
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", unquote(category.nicename)).strip("-.") or "category"
+    try:
+        validate_segment(cleaned, is_first=is_first)
+        return cleaned
+    except ValidationError:
+        return f"category-{cleaned}"
+
+
+def with_local_pictures(body, pictures):
+    """The body with imported pictures' old URLs replaced by their stored display renditions."""
+    for picture in pictures:
+        if picture.source_url:
+            body = body.replace(picture.source_url, picture.display.url)
+    return body
+
+
+def valid_ip(text):
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None
+
+
+def safe_url(url):
+    url = (url or "").strip()
+    return url[:300] if url.startswith(("http://", "https://")) else ""

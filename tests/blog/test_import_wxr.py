@@ -1,0 +1,253 @@
+import datetime
+import io
+from pathlib import Path as FilePath
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from PIL import Image
+
+from blog.models import LegacyUrl, Path, Post, PostImage
+from comments.models import Comment
+
+DATA = FilePath(__file__).resolve().parents[1] / "data" / "wxr"
+SAMPLE = DATA / "sample-1.2.xml"
+
+
+def run(file=SAMPLE, **options):
+    out = io.StringIO()
+    call_command("import_wxr", str(file), stdout=out, **options)
+    return out.getvalue()
+
+
+def post(title):
+    return Post.objects.get(title=title)
+
+
+def test_authors_become_inactive_imported_users(db):
+    run()
+    margit = get_user_model().objects.get(username="margit")
+    assert margit.display_name == "Margit Sørensen" and margit.email == "margit@harbour.example"
+    assert not margit.is_active and not margit.has_usable_password()
+    assert margit.imported_from == "wordpress"
+    assert get_user_model().objects.filter(username="tom.b").exists()
+
+
+def test_nested_categories_become_nested_paths(db):
+    run()
+    paths = set(Path.objects.values_list("full_path", flat=True))
+    assert {"/boats", "/boats/Sail", "/boats/Sail/Dinghies", "/category-2014", "/pages"} <= paths
+    assert Path.objects.get(full_path="/boats").description == "Everything that floats."
+    windy = Post.objects.get(slug="windy-wet-tuesday")
+    assert windy.path.full_path == "/boats/Sail/Dinghies"
+    assert sorted(windy.tags.names()) == ["2014", "weather"]  # a second category becomes a tag
+
+
+def test_statuses_dates_and_slugs(db, settings):
+    settings.TIME_ZONE = "Europe/Copenhagen"
+    output = run()
+    windy = Post.objects.get(slug="windy-wet-tuesday")
+    assert windy.is_published
+    assert windy.published_at == datetime.datetime(2014, 5, 13, 19, 40, tzinfo=datetime.UTC)
+    kare = post("Kåre's dinghy — ÆØÅ")
+    assert kare.slug == "kares-dinghy"
+    # no GMT date: the local one, in the site's zone (CEST, UTC+2)
+    assert kare.published_at == datetime.datetime(2014, 5, 13, 9, 0, tzinfo=datetime.UTC)
+    assert not kare.allow_comments
+    assert Post.objects.get(slug="windy-wet-tuesday-2").body.startswith("Same title")
+    assert post("Next season").is_scheduled
+    for title in ("Half-written", "Pending review", "Private notes"):
+        assert post(title).status == "draft"
+    assert post("About this blog").path.full_path == "/pages"
+    untitled = Post.objects.get(import_key="http://harbour.example/?p=14")
+    assert untitled.title.startswith("A status update without a title")
+    assert "9 created, 0 updated, 0 unchanged, 1 skipped" in output
+    assert "skipped item 19 “No date at all”: it has no date" in output
+    assert not Post.objects.filter(title="No date at all").exists()
+
+
+def test_wordpress_formatting_and_excerpts(db):
+    run()
+    windy = Post.objects.get(slug="windy-wet-tuesday")
+    html = windy.body_html
+    assert "<p>The wind came from the west<br>\nand did not stop.</p>" in html
+    assert "<figcaption>The harbour at noon</figcaption></figure>" in html
+    assert (
+        '<p>Prices: 5 &lt; 7 &amp; "quotes" \u2014 and [gallery ids="11"] stays as text.</p>'
+        in html
+    )
+    assert "<script" not in html and "alert" not in html
+    assert "harbour at noon" in windy.excerpt_html and "Prices" not in windy.excerpt_html
+    kare = post("Kåre's dinghy — ÆØÅ")
+    assert kare.excerpt_html == "<p>A short summary written by hand.</p>"
+
+
+def test_comments_keep_status_threads_and_authors(db):
+    run()
+    windy = Post.objects.get(slug="windy-wet-tuesday")
+    statuses = dict(windy.comments.values_list("author_name", "status"))
+    assert statuses["Ole"] == "approved" and statuses["Held Helga"] == "pending"
+    assert statuses["Cheap Pills"] == "spam" and statuses["Binned"] == "removed"
+    assert statuses["Sailing Weekly"] == "approved"  # a pingback
+    reply = windy.comments.get(author_name="Margit Sørensen")
+    assert reply.parent.author_name == "Ole" and reply.depth == 2
+    ole = windy.comments.get(author_name="Ole")
+    assert ole.ip_address == "203.0.113.9" and ole.author_url == "http://ole.example/"
+    assert ole.body_html == "<p>Lovely <em>photo</em>!<br>\nSecond line.</p>"
+    assert ole.created_at == datetime.datetime(2014, 5, 13, 20, 0, tzinfo=datetime.UTC)
+    assert windy.comment_count == 4
+
+
+def test_hostile_comments_are_neutralised(client, db):
+    run()
+    sneaky = Comment.objects.get(author_email="sneaky@bad.example")
+    assert sneaky.author_url == ""
+    assert "<script" not in sneaky.body_html and "javascript:" not in sneaky.body_html
+    assert "onerror" not in sneaky.body_html
+    page = client.get(sneaky.post.get_absolute_url()).content.decode()
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;Sneaky" in page
+
+
+def test_importing_the_same_file_again_changes_nothing(db):
+    run()
+    before = (Post.objects.count(), Comment.objects.count(), LegacyUrl.objects.count())
+    output = run()
+    assert "0 created, 0 updated, 9 unchanged, 1 skipped" in output
+    assert "0 comments and 0 authors created" in output
+    assert (Post.objects.count(), Comment.objects.count(), LegacyUrl.objects.count()) == before
+
+
+def test_a_newer_export_updates_what_changed(db, tmp_path):
+    run()
+    newer = SAMPLE.read_text().replace("Kåre painted it blue.", "Kåre painted it green.")
+    held = "<![CDATA[Waiting for approval.]]></wp:comment_content>\n\t\t\t<wp:comment_approved>"
+    newer = newer.replace(held + "<![CDATA[0]]>", held + "<![CDATA[1]]>")
+    assert newer.count("painted it green") == 1
+    changed = tmp_path / "newer.xml"
+    changed.write_text(newer)
+    output = run(changed)
+    assert "0 created, 2 updated, 7 unchanged" in output
+    assert "green" in post("Kåre's dinghy — ÆØÅ").body_html
+    assert Comment.objects.get(author_name="Held Helga").status == "approved"
+    assert Post.objects.get(slug="windy-wet-tuesday").comment_count == 5
+
+
+def test_dry_run_reports_and_writes_nothing(db):
+    output = run(dry_run=True)
+    assert "Would import WXR 1.2" in output and "9 created" in output
+    assert "Dry run: nothing was written." in output
+    assert not Post.objects.exists() and not Comment.objects.exists()
+    assert not get_user_model().objects.exists() and not Path.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("hostile-xxe.xml", "Refused"),
+        ("hostile-billion-laughs.xml", "Refused"),
+        ("broken.xml", "Not well-formed XML at line"),
+    ],
+)
+def test_hostile_or_broken_files_are_refused_and_nothing_imported(db, name, message):
+    with pytest.raises(CommandError, match=message):
+        run(DATA / name)
+    assert not Post.objects.exists() and not get_user_model().objects.exists()
+
+
+def test_not_a_wordpress_file_is_refused(db, tmp_path):
+    other = tmp_path / "feed.xml"
+    other.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>'
+    )
+    with pytest.raises(CommandError, match="not a WordPress export"):
+        run(other)
+
+
+def test_wxr_1_1_imports_too(db):
+    output = run(DATA / "sample-1.1.xml")
+    assert "WXR 1.1" in output and "1 created" in output
+    lamp = post("The lamp is lit")
+    assert lamp.path.full_path == "/Lamps" and lamp.comments.get().author_name == "Sailor"
+
+
+def test_unknown_authors_need_a_default_author(db, tmp_path):
+    ghostly = tmp_path / "ghost.xml"
+    ghostly.write_text(
+        (DATA / "sample-1.1.xml")
+        .read_text()
+        .replace("<dc:creator>keeper</dc:creator>", "<dc:creator>ghost</dc:creator>")
+        .replace("<wp:author><wp:author_login>keeper", "<wp:unused><wp:author_login>keeper")
+        .replace(
+            "The Keeper]]></wp:author_display_name></wp:author>",
+            "The Keeper]]></wp:author_display_name></wp:unused>",
+        )
+    )
+    assert "unknown author 'ghost'" in run(ghostly)
+    get_user_model().objects.create_user("editor")
+    assert "1 created" in run(ghostly, default_author="editor")
+    assert post("The lamp is lit").author.username == "editor"
+    with pytest.raises(CommandError, match="is not a user"):
+        run(ghostly, default_author="nobody")
+
+
+def test_old_urls_answer_301(client, db):
+    run()
+    windy = Post.objects.get(slug="windy-wet-tuesday")
+    response = client.get("/?p=10")
+    assert response.status_code == 301 and response["Location"] == windy.get_absolute_url()
+    about = post("About this blog")
+    assert client.get("/about/")["Location"] == about.get_absolute_url()
+    assert client.get("/about")["Location"] == about.get_absolute_url()
+    untitled = Post.objects.get(import_key="http://harbour.example/?p=14")
+    assert client.get("/?p=14")["Location"] == untitled.get_absolute_url()
+    assert client.get("/?p=16").status_code == 200  # a draft: the front page, no redirect
+    assert client.get("/private-notes/").status_code == 404
+    assert client.get("/?p=99999").status_code == 200
+
+
+def test_attachments_under_media_dir_become_pictures(client, db, tmp_path):
+    uploads = tmp_path / "uploads" / "2014" / "05"
+    uploads.mkdir(parents=True)
+    Image.new("RGB", (600, 400), "seagreen").save(uploads / "harbour.jpg", "JPEG")
+    run(media_dir=str(tmp_path / "uploads"))
+    windy = Post.objects.get(slug="windy-wet-tuesday")
+    picture = windy.images.get()
+    assert picture.alt == "harbour.jpg" and picture.caption == "The harbour at noon"
+    assert "wp-content/uploads" not in windy.body_html
+    assert f'src="{picture.display.url}"' in windy.body_html
+    assert client.get(picture.display.url).status_code == 200
+    run(media_dir=str(tmp_path / "uploads"))
+    assert PostImage.objects.count() == 1  # idempotent
+
+
+def test_missing_attachments_keep_their_url_and_are_reported(db, tmp_path):
+    output = run(media_dir=str(tmp_path))
+    assert "harbour.jpg is not under --media-dir" in output
+    windy = Post.objects.get(slug="windy-wet-tuesday")
+    assert "http://harbour.example/wp-content/uploads/2014/05/harbour.jpg" in windy.body_html
+    assert not PostImage.objects.exists()
+
+
+def test_an_item_failing_half_way_is_skipped_whole(db, monkeypatch):
+    from blog.management.commands import import_wxr
+
+    real = import_wxr.Command.keep_old_urls
+
+    def fail_for_windy(self, post, item):
+        if item.post_id == "10":  # after its post and comments were written
+            raise import_wxr.Skip("the database refused it")
+        return real(self, post, item)
+
+    monkeypatch.setattr(import_wxr.Command, "keep_old_urls", fail_for_windy)
+    output = run()
+    assert "skipped item 10 “A windy & wet Tuesday”: the database refused it" in output
+    assert not Post.objects.filter(import_key="http://harbour.example/?p=10").exists()
+    assert not Comment.objects.filter(author_name="Ole").exists()
+    assert Post.objects.filter(slug="kares-dinghy").exists()
+
+
+def test_invalid_comment_addresses_are_dropped(db, tmp_path):
+    odd = tmp_path / "odd.xml"
+    odd.write_text(SAMPLE.read_text().replace("203.0.113.9", "not-an-ip"))
+    run(odd)
+    assert Comment.objects.get(author_name="Ole").ip_address is None
