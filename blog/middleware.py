@@ -1,8 +1,39 @@
-"""Old addresses keep working: imported posts' former URLs and renamed paths answer 301."""
+"""Old addresses keep working: imported posts' former URLs, blosxom's URL forms and renamed
+paths answer 301."""
+
+import re
 
 from django.http import HttpResponsePermanentRedirect
+from django.urls import reverse
 
-from .models import LegacyUrl, PathRedirect
+from .models import LegacyUrl, Path, PathRedirect
+
+MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+# blosxom: /2014/May/13 (a day), /2014/May (a month)
+BLOSXOM_DATE = re.compile(r"^/(\d{4})/([A-Za-z]{3})(?:/(\d{1,2}))?/?$")
+# blosxom flavours of a listing: /openstack/index.rss20, /index.atom, /openstack/kilo/index.html
+BLOSXOM_FLAVOUR = re.compile(r"^/(?:(.+)/)?index\.(html|rss20|rss|atom)$")
+
+
+def blosxom_target(path):
+    """Where blosxom's date and flavour URLs live now, or None."""
+    date = BLOSXOM_DATE.match(path)
+    if date and date.group(2).lower() in MONTHS:
+        year, month = date.group(1), f"{MONTHS.index(date.group(2).lower()) + 1:02d}"
+        if date.group(3):
+            day = f"{int(date.group(3)):02d}"
+            return reverse("blog:day-archive", args=[year, month, day])
+        return reverse("blog:month-archive", args=[year, month])
+    flavour = BLOSXOM_FLAVOUR.match(path)
+    if flavour:
+        where, kind = flavour.group(1), flavour.group(2)
+        feed = {"rss20": "feed", "rss": "feed", "atom": "feed-atom"}.get(kind)
+        if where is None:
+            return reverse(f"blog:{feed}") if feed else reverse("blog:index")
+        if Path.objects.filter(full_path="/" + where).exists():
+            name = f"blog:path-{feed}" if feed else "blog:path-detail"
+            return reverse(name, kwargs={"path": where})
+    return None
 
 
 def legacy_target(request):
@@ -15,6 +46,9 @@ def legacy_target(request):
     legacy = legacy.select_related("post").first()
     if legacy is not None and legacy.post.is_published:
         return legacy.post.get_absolute_url()
+    target = blosxom_target(request.path)
+    if target:
+        return target
     # A renamed or moved path: the longest former path that the address starts with.
     segments = request.path.strip("/").split("/")
     prefixes = ["/" + "/".join(segments[:depth]) for depth in range(len(segments), 0, -1)]

@@ -1,5 +1,13 @@
 from .images import PostImage
-from .paths import MAX_PATH_LENGTH, Path, PathRedirect, Subpath, split_path, validate_segment
+from .paths import (
+    MAX_PATH_LENGTH,
+    Path,
+    PathRedirect,
+    Subpath,
+    make_segment,
+    split_path,
+    validate_segment,
+)
 from .posts import (
     LegacyUrl,
     Post,
@@ -19,6 +27,7 @@ __all__ = [
     "PostRevision",
     "Subpath",
     "TaggedPost",
+    "make_segment",
     "post_from_share_token",
     "split_path",
     "unique_slug",

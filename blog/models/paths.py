@@ -1,6 +1,7 @@
 """Paths: the hierarchy posts are filed under (/openstack/kilo), stored as full paths."""
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -51,6 +52,24 @@ def validate_segment(segment, *, is_first=False):
         is_first and segment.lower() in RESERVED_FIRST_SEGMENTS
     ):
         raise ValidationError(f"“{segment}” is used by the site's own URLs.", code="reserved")
+
+
+def make_segment(*candidates, is_first=False):
+    """The first candidate that is a valid segment as it is; else the last one made valid
+    (accents dropped, other characters to "-", a prefix for digits or reserved words)."""
+    for candidate in candidates:
+        try:
+            validate_segment(candidate, is_first=is_first)
+            return candidate
+        except ValidationError:
+            continue
+    ascii_text = unicodedata.normalize("NFKD", candidates[-1]).encode("ascii", "ignore").decode()
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_text).strip("-.") or "untitled"
+    try:
+        validate_segment(cleaned, is_first=is_first)
+        return cleaned
+    except ValidationError:
+        return f"x-{cleaned}"
 
 
 def split_path(full_path):

@@ -36,7 +36,7 @@ def test_authors_become_inactive_imported_users(db):
 def test_nested_categories_become_nested_paths(db):
     run()
     paths = set(Path.objects.values_list("full_path", flat=True))
-    assert {"/boats", "/boats/Sail", "/boats/Sail/Dinghies", "/category-2014", "/pages"} <= paths
+    assert {"/boats", "/boats/Sail", "/boats/Sail/Dinghies", "/x-2014", "/pages"} <= paths
     assert Path.objects.get(full_path="/boats").description == "Everything that floats."
     windy = Post.objects.get(slug="windy-wet-tuesday")
     assert windy.path.full_path == "/boats/Sail/Dinghies"

@@ -15,7 +15,7 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 
 from blog import wxr
-from blog.models import LegacyUrl, Path, Post, PostImage, split_path, validate_segment
+from blog.models import LegacyUrl, Path, Post, PostImage, make_segment, split_path
 from comments.models import Comment, refresh_comment_counts
 
 POST_STATUS = {"publish": "published", "future": "published"}  # anything else: draft
@@ -125,7 +125,7 @@ class Command(BaseCommand):
             prefix = ""
             if parent is not None and parent.nicename not in seen:
                 prefix = full_path(parent, (*seen, category.nicename))
-            segment = segment_for(category, is_first=not prefix)
+            segment = make_segment(category.name, unquote(category.nicename), is_first=not prefix)
             full_paths[category.nicename] = f"{prefix}/{segment}"
             return full_paths[category.nicename]
 
@@ -333,23 +333,6 @@ class Command(BaseCommand):
         )
         for reason in self.skipped:
             self.stdout.write(self.style.WARNING(f"  skipped {reason}"))
-
-
-def segment_for(category, *, is_first):
-    """A path segment for a category: its name when that is a valid segment (keeps case:
-    exports of this engine round-trip), else its nicename made valid."""
-    for candidate in (category.name, unquote(category.nicename)):
-        try:
-            validate_segment(candidate, is_first=is_first)
-            return candidate
-        except ValidationError:
-            continue
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", unquote(category.nicename)).strip("-.") or "category"
-    try:
-        validate_segment(cleaned, is_first=is_first)
-        return cleaned
-    except ValidationError:
-        return f"category-{cleaned}"
 
 
 def with_local_pictures(body, pictures):
