@@ -1,9 +1,9 @@
 """WordPress eXtended RSS (WXR 1.1 and 1.2): read it safely, write it as WordPress does."""
 
 import datetime
-import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import ParseError
+from xml.sax.saxutils import XMLGenerator
 
 import defusedxml.ElementTree as safe_etree
 from defusedxml import DefusedXmlException
@@ -93,9 +93,33 @@ class Site:
 
 
 def read(file):
-    """Parse a WXR file. Refuses DTDs and entities (XXE, billion laughs) with WxrError."""
+    """Parse a WXR file, one <item> at a time (each is freed once read). Refuses DTDs and
+    entities (XXE, billion laughs) with WxrError."""
+    site, wp, channel = None, None, None
     try:
-        root = safe_etree.parse(file, forbid_dtd=True).getroot()
+        for event, node in safe_etree.iterparse(file, events=("start", "end"), forbid_dtd=True):
+            if event == "start":
+                if node.tag == "channel":
+                    channel = node
+                elif (
+                    wp is None
+                    and node.tag.startswith("{")
+                    and node.tag[1:].split("}")[0] in (WP_NAMESPACES)
+                ):
+                    wp = node.tag[1:].split("}")[0]
+                continue
+            if channel is None or wp is None:
+                continue
+            if site is None:
+                site = Site(version=WP_NAMESPACES[wp])
+            if node.tag == "item":
+                site.items.append(_item(node, wp, _texts(wp)))
+                channel.remove(node)
+            elif node.tag in (f"{{{wp}}}author", f"{{{wp}}}category", f"{{{wp}}}tag"):
+                _channel_entry(site, node, wp)
+                channel.remove(node)
+            elif node.tag == "channel":
+                site.title, site.link = _text(node, "title"), _text(node, "link")
     except DefusedXmlException as refusal:
         raise WxrError(
             f"Refused: the file declares a DTD or entities ({type(refusal).__name__}); "
@@ -104,21 +128,18 @@ def read(file):
     except ParseError as error:
         line, column = error.position
         raise WxrError(f"Not well-formed XML at line {line}, column {column}: {error}") from None
-    channel = root.find("channel")
-    wp = next(
-        (ns for ns in WP_NAMESPACES if root.find(f".//{{{ns}}}wxr_version") is not None), None
-    )
-    if root.tag != "rss" or channel is None or wp is None:
+    if site is None or channel is None:
         raise WxrError("This is not a WordPress export (no <rss><channel> with wp:wxr_version).")
+    return site
+
+
+def _channel_entry(site, node, wp):
     text = _texts(wp)
-    site = Site(
-        version=WP_NAMESPACES[wp], title=_text(channel, "title"), link=_text(channel, "link")
-    )
-    for element in channel.findall(f"{{{wp}}}author"):
+    if node.tag == f"{{{wp}}}author":
         site.authors.append(
             Author(
                 **text(
-                    element,
+                    node,
                     "author_login",
                     "author_email",
                     "author_display_name",
@@ -128,9 +149,9 @@ def read(file):
                 )
             )
         )
-    for element in channel.findall(f"{{{wp}}}category"):
+    elif node.tag == f"{{{wp}}}category":
         values = text(
-            element, "category_nicename", "cat_name", "category_parent", "category_description"
+            node, "category_nicename", "cat_name", "category_parent", "category_description"
         )
         site.categories.append(
             Category(
@@ -140,12 +161,9 @@ def read(file):
                 values["category_description"],
             )
         )
-    for element in channel.findall(f"{{{wp}}}tag"):
-        values = text(element, "tag_slug", "tag_name")
+    else:
+        values = text(node, "tag_slug", "tag_name")
         site.tags.append((values["tag_slug"], values["tag_name"]))
-    for element in channel.findall("item"):
-        site.items.append(_item(element, wp, text))
-    return site
 
 
 def _item(element, wp, text):
@@ -244,78 +262,92 @@ def parse_date(local, gmt, zone):
     return None
 
 
-# Writing -----------------------------------------------------------------------------------
+# Writing ---------------------------------------------------------------------------------
 
-WP = "http://wordpress.org/export/1.2/"
-EXCERPT = "http://wordpress.org/export/1.2/excerpt/"
-for prefix, uri in (
-    ("excerpt", EXCERPT),
-    ("content", CONTENT),
-    ("wfw", "http://wellformedweb.org/CommentAPI/"),
-    ("dc", DC),
-    ("wp", WP),
-):
-    etree.register_namespace(prefix, uri)
+NAMESPACES = {
+    "xmlns:excerpt": "http://wordpress.org/export/1.2/excerpt/",
+    "xmlns:content": CONTENT,
+    "xmlns:wfw": "http://wellformedweb.org/CommentAPI/",
+    "xmlns:dc": DC,
+    "xmlns:wp": "http://wordpress.org/export/1.2/",
+}
 
 
-def element(parent, tag, text=None, **attributes):
-    child = etree.SubElement(parent, tag, attributes)
-    if text is not None:
-        child.text = str(text)
-    return child
+class Writer:
+    """WXR 1.2 written as it goes (one item at a time), as WordPress's exporter does."""
 
+    def __init__(self, stream):
+        self.xml = XMLGenerator(stream, "utf-8", short_empty_elements=True)
 
-def wp(parent, tag, text=None):
-    return element(parent, f"{{{WP}}}{tag}", text)
+    def element(self, name, text=None, **attributes):
+        self.xml.startElement(name, attributes)
+        if text is not None:
+            self.xml.characters(str(text))
+        self.xml.endElement(name)
+
+    def start(self, name, **attributes):
+        self.xml.startElement(name, attributes)
+
+    def end(self, name):
+        self.xml.endElement(name)
 
 
 def write(stream, *, title, link, description, authors, categories, tags, items):
-    """Write a WXR 1.2 document. `items` are dicts with the keys of Item (comments as dicts
-    with the keys of Comment); `categories` Category; `authors` Author; `tags` (slug, name)."""
-    rss = etree.Element("rss", {"version": "2.0"})
-    channel = element(rss, "channel")
-    element(channel, "title", title)
-    element(channel, "link", link)
-    element(channel, "description", description)
-    element(channel, "language", "en")
-    wp(channel, "wxr_version", "1.2")
-    wp(channel, "base_site_url", link)
-    wp(channel, "base_blog_url", link)
+    """Write a WXR 1.2 document. `items` (an iterable) are dicts with the keys of Item
+    (comments as dicts with the keys of Comment); `categories` Category; `authors` Author;
+    `tags` (slug, name)."""
+    out = Writer(stream)
+    out.xml.startDocument()
+    out.start("rss", version="2.0", **NAMESPACES)
+    out.start("channel")
+    for name, value in (
+        ("title", title),
+        ("link", link),
+        ("description", description),
+        ("language", "en"),
+        ("wp:wxr_version", "1.2"),
+        ("wp:base_site_url", link),
+        ("wp:base_blog_url", link),
+    ):
+        out.element(name, value)
     for number, author in enumerate(authors, start=1):
-        node = wp(channel, "author")
-        wp(node, "author_id", number)
+        out.start("wp:author")
+        out.element("wp:author_id", number)
         for name in ("login", "email", "display_name", "first_name", "last_name"):
-            wp(node, f"author_{name}", getattr(author, name))
+            out.element(f"wp:author_{name}", getattr(author, name))
+        out.end("wp:author")
     for number, category in enumerate(categories, start=1):
-        node = wp(channel, "category")
-        wp(node, "term_id", number)
-        wp(node, "category_nicename", category.nicename)
-        wp(node, "category_parent", category.parent)
-        wp(node, "cat_name", category.name)
-        wp(node, "category_description", category.description)
+        out.start("wp:category")
+        out.element("wp:term_id", number)
+        out.element("wp:category_nicename", category.nicename)
+        out.element("wp:category_parent", category.parent)
+        out.element("wp:cat_name", category.name)
+        out.element("wp:category_description", category.description)
+        out.end("wp:category")
     for number, (slug, name) in enumerate(tags, start=len(categories) + 1):
-        node = wp(channel, "tag")
-        wp(node, "term_id", number)
-        wp(node, "tag_slug", slug)
-        wp(node, "tag_name", name)
+        out.start("wp:tag")
+        out.element("wp:term_id", number)
+        out.element("wp:tag_slug", slug)
+        out.element("wp:tag_name", name)
+        out.end("wp:tag")
     for item in items:
-        _write_item(channel, item)
-    etree.indent(rss, space=" ")
-    stream.write('<?xml version="1.0" encoding="UTF-8" ?>\n')
-    stream.write(etree.tostring(rss, encoding="unicode"))
+        _write_item(out, item)
+    out.end("channel")
+    out.end("rss")
+    out.xml.endDocument()
     stream.write("\n")
 
 
-def _write_item(channel, item):
-    node = element(channel, "item")
-    element(node, "title", item["title"])
-    element(node, "link", item["link"])
-    element(node, "pubDate", item["pub_date_rfc822"])
-    element(node, f"{{{DC}}}creator", item["creator"])
-    element(node, "guid", item["guid"], isPermaLink="false")
-    element(node, "description", "")
-    element(node, f"{{{CONTENT}}}encoded", item["content"])
-    element(node, f"{{{EXCERPT}}}encoded", item["excerpt"])
+def _write_item(out, item):
+    out.start("item")
+    out.element("title", item["title"])
+    out.element("link", item["link"])
+    out.element("pubDate", item["pub_date_rfc822"])
+    out.element("dc:creator", item["creator"])
+    out.element("guid", item["guid"], isPermaLink="false")
+    out.element("description", "")
+    out.element("content:encoded", item["content"])
+    out.element("excerpt:encoded", item["excerpt"])
     for name in (
         "post_id",
         "post_date",
@@ -326,19 +358,23 @@ def _write_item(channel, item):
         "post_parent",
         "post_type",
     ):
-        wp(node, name, item[name])
-    wp(node, "ping_status", "closed")
-    wp(node, "menu_order", 0)
-    wp(node, "post_password", "")
-    wp(node, "is_sticky", 0)
+        out.element(f"wp:{name}", item[name])
+    for name, value in (
+        ("ping_status", "closed"),
+        ("menu_order", 0),
+        ("post_password", ""),
+        ("is_sticky", 0),
+    ):
+        out.element(f"wp:{name}", value)
     for domain, nicename, name in item["categories"]:
-        element(node, "category", name, domain=domain, nicename=nicename)
+        out.element("category", name, domain=domain, nicename=nicename)
     for key, value in item["meta"].items():
-        meta = wp(node, "postmeta")
-        wp(meta, "meta_key", key)
-        wp(meta, "meta_value", value)
+        out.start("wp:postmeta")
+        out.element("wp:meta_key", key)
+        out.element("wp:meta_value", value)
+        out.end("wp:postmeta")
     for comment in item["comments"]:
-        entry = wp(node, "comment")
+        out.start("wp:comment")
         for name in (
             "id",
             "author",
@@ -352,9 +388,12 @@ def _write_item(channel, item):
             "type",
             "parent",
         ):
-            wp(entry, f"comment_{name}", comment[name])
-        wp(entry, "comment_user_id", 0)
+            out.element(f"wp:comment_{name}", comment[name])
+        out.element("wp:comment_user_id", 0)
         for key, value in comment["meta"].items():
-            meta = wp(entry, "commentmeta")
-            wp(meta, "meta_key", key)
-            wp(meta, "meta_value", value)
+            out.start("wp:commentmeta")
+            out.element("wp:meta_key", key)
+            out.element("wp:meta_value", value)
+            out.end("wp:commentmeta")
+        out.end("wp:comment")
+    out.end("item")

@@ -113,7 +113,7 @@ def test_export_is_wxr_1_2_with_everything_wordpress_needs(db, tmp_path):
     make_comment(post=post, body="Nice.", author_email="reader@example.com")
     target = export(tmp_path)
     text = target.read_text()
-    assert text.startswith('<?xml version="1.0" encoding="UTF-8" ?>')
+    assert text.startswith('<?xml version="1.0" encoding="utf-8"?>')
     assert 'xmlns:wp="http://wordpress.org/export/1.2/"' in text
     site = wxr.read(target.open("rb"))
     assert site.version == "1.2"
@@ -136,4 +136,8 @@ def test_export_to_standard_output(db):
     make_post(title="To stdout")
     out = io.StringIO()
     call_command("export_wxr", stdout=out)
-    assert "<title>To stdout</title>" in out.getvalue()
+    text = out.getvalue()
+    assert "<title>To stdout</title>" in text
+    assert (
+        "<wp:meta_key>_blosxom_markup</wp:meta_key><wp:meta_value>markdown</wp:meta_value>" in text
+    )

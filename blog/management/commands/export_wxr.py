@@ -28,8 +28,9 @@ class Command(BaseCommand):
     def handle(self, *args, output, site_url, **options):
         site_url = site_url.rstrip("/")
         nicenames = category_nicenames()
-        items = [self.item(post, nicenames, site_url) for post in self.posts()]
+        items = (self.item(post, nicenames, site_url) for post in self.posts())
         authors = get_user_model().objects.filter(posts__isnull=False).distinct().order_by("pk")
+        self.stdout.ending = ""  # the XML is written in pieces: no newline after each
         stream = open(output, "w", encoding="utf-8") if output else self.stdout  # noqa: SIM115
         try:
             wxr.write(
@@ -59,16 +60,26 @@ class Command(BaseCommand):
             if output:
                 stream.close()
         if output:
-            comment_count = sum(len(item["comments"]) for item in items)
-            self.stderr.write(f"Wrote {len(items)} posts and {comment_count} comments to {output}.")
+            self.stderr.write(
+                f"Wrote {self.posts_written} posts and {self.comments_written} "
+                f"comments to {output}."
+            )
 
     def posts(self):
+        """Every post with its tags and comments, fetched 500 at a time."""
         comments = Comment.objects.order_by("created_at", "id")
-        return (
+        posts = (
             Post.objects.select_related("author", "path")
             .prefetch_related("tags", Prefetch("comments", queryset=comments))
             .order_by("published_at", "id")
         )
+        self.posts_written = self.comments_written = 0
+        for post in posts.iterator(chunk_size=500):
+            self.posts_written += 1
+            self.comments_written += len(post.comments.all())
+            if self.posts_written % 1000 == 0:
+                self.stderr.write(f"  posts: {self.posts_written}")
+            yield post
 
     def item(self, post, nicenames, site_url):
         local = timezone.localtime(post.published_at)
