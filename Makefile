@@ -8,7 +8,7 @@ PORT ?= 8000
 INSTALLED := $(VENV)/.installed
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run test lint format clean
+.PHONY: run serve test lint format clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,15 @@ run: $(INSTALLED)
 	$(DEV_ENV) $(PY) manage.py demo_admin
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production serving: gunicorn, DEBUG off, hashed and compressed static files. Needs SECRET_KEY
+# (and ALLOWED_HOSTS, DATABASE_URL, REDIS_URL as the deployment has them); see docs/deploy.md.
+# To try it over plain HTTP on this machine: make serve DJANGO_HTTPS=0
+serve: $(INSTALLED)
+	DJANGO_STATIC_MANIFEST=1 $(PY) manage.py migrate --noinput
+	DJANGO_STATIC_MANIFEST=1 $(PY) manage.py collectstatic --noinput --verbosity 0
+	DJANGO_STATIC_MANIFEST=1 $(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) \
+		--workers $${WEB_CONCURRENCY:-3} --timeout 30 --graceful-timeout 20
 
 test: $(INSTALLED)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -58,7 +58,15 @@ def page(request, browser, live_server):
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.viewport_name = request.param
+    violations = []
+    context.on(
+        "console",
+        lambda message: (
+            "Content Security Policy" in message.text and violations.append(message.text)
+        ),
+    )
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
     context.close()
+    assert not violations, f"the page broke its Content-Security-Policy: {violations}"
