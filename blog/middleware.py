@@ -6,7 +6,7 @@ import re
 from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
 
-from .models import LegacyUrl, Path, PathRedirect
+from .models import MAX_PATH_LENGTH, LegacyUrl, Path, PathRedirect
 
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 # blosxom: /2014/May/13 (a day), /2014/May (a month)
@@ -49,6 +49,8 @@ def legacy_target(request):
     target = blosxom_target(request.path)
     if target:
         return target
+    if len(request.path) > MAX_PATH_LENGTH + 100:
+        return None  # longer than any path with its suffixes: not worth a query
     # A renamed or moved path: the longest former path that the address starts with.
     segments = request.path.strip("/").split("/")
     prefixes = ["/" + "/".join(segments[:depth]) for depth in range(len(segments), 0, -1)]

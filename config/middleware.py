@@ -3,6 +3,8 @@
 import logging
 import time
 
+from django.http import HttpResponseBadRequest
+
 logger = logging.getLogger("blog.requests")
 
 ADMIN_POLICY = "; ".join(
@@ -38,6 +40,20 @@ class RequestLogMiddleware:
             extra={"status": response.status_code, "duration_ms": round(milliseconds, 1)},
         )
         return response
+
+
+class RefuseNulBytesMiddleware:
+    """A NUL byte has no place in an address; PostgreSQL cannot even compare one, so such
+    requests get a plain 400 before any view or lookup sees them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query_values = (value for values in request.GET.lists() for value in values[1])
+        if "\x00" in request.path or any("\x00" in value for value in query_values):
+            return HttpResponseBadRequest("NUL bytes are not allowed in addresses.\n")
+        return self.get_response(request)
 
 
 class AdminContentSecurityPolicyMiddleware:

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import include, path, re_path
 from django.views.static import serve
 
@@ -29,7 +29,10 @@ def healthz(request):
 
 def serve_media(request, path):
     """Uploaded pictures, served by the site itself unless a web server or S3 does it."""
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    try:
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+    except OSError:  # a name the file system cannot even hold (too long, NUL byte…)
+        raise Http404("No such file.") from None
 
 
 urlpatterns = [
