@@ -22,6 +22,11 @@ class User(AbstractUser):
         """The name readers see: the display name, else the full name, else the username."""
         return self.display_name or self.get_full_name() or self.username
 
+    @property
+    def safe_website(self):
+        """The website for a link: only http(s), whatever reached the database."""
+        return self.website if self.website.lower().startswith(("http://", "https://")) else ""
+
     @cached_property
     def is_editor(self):
         """Editors (and superusers) may act on every post and comment, not only their own."""

@@ -157,12 +157,22 @@ class RenderedPost:
     excerpt_html: str  # empty when the body has no <!--more--> marker
 
 
+def is_local_url(url):
+    """A URL on this site: relative, without a scheme or a host of its own."""
+    stripped = url.strip()
+    return not re.match(r"^([a-z][a-z0-9+.-]*:|//|\\\\)", stripped, re.IGNORECASE)
+
+
 def sanitize_post_html(html, *, id_prefix=""):
     """The allowlist for authors' HTML: no scripts, styles, frames, forms or unsafe URLs."""
 
     def filter_attribute(tag, attribute, value):
         # Ids written by hand in raw HTML could clobber the page's own; only ours survive.
         if attribute == "id" and not (id_prefix and value.startswith(id_prefix)):
+            return None
+        # Pictures come from this site only: a remote one would tell another site who reads
+        # what (and the Content-Security-Policy would block it anyway). The link stays.
+        if tag == "img" and attribute == "src" and not is_local_url(value):
             return None
         # nh3 does not check the URLs inside srcset: only our own media may be named there.
         if attribute == "srcset" and not all(

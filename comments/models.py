@@ -165,6 +165,13 @@ class Comment(models.Model):
         return reverse("admin:comments_comment_change", args=[self.pk])
 
     @property
+    def safe_url(self):
+        """The website for a link: only http(s), whatever reached the database."""
+        return (
+            self.author_url if self.author_url.lower().startswith(("http://", "https://")) else ""
+        )
+
+    @property
     def is_held(self):
         return self.status == self.Status.PENDING
 

@@ -181,3 +181,23 @@ def test_comment_markup_has_no_headings_images_or_raw_html(text):
         assert tag not in html, html
     if text.startswith("<"):
         assert "&lt;" in html  # raw HTML is shown as the text it is
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "https://elsewhere.example/a.png",
+        "http://x.example/a.png",
+        "//x.example/a.png",
+        "HTTPS://x.example/a.png",
+        " https://x.example/a.png",
+    ],
+)
+def test_pictures_from_other_sites_are_not_loaded_but_keep_their_link(src):
+    html = markdown_to_html(f'<a href="https://x.example/big.png"><img src="{src}" alt="Boat"></a>')
+    assert "src=" not in html
+    assert '<a href="https://x.example/big.png" rel="noopener"><img alt="Boat"></a>' in html
+
+
+def test_pictures_of_this_site_keep_their_source():
+    assert 'src="/media/images/a.png"' in markdown_to_html("![a](/media/images/a.png)")
