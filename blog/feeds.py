@@ -63,7 +63,7 @@ class PostFeed(Feed):
         return item.updated_at
 
     def item_categories(self, item):
-        return [tag.name for tag in item.tags.all()]
+        return sorted(tag.name for tag in item.tags.all())
 
     def item_guid(self, item):
         # A tag: URI (RFC 4151) that survives a change of slug or path.
