@@ -3,7 +3,8 @@
 import logging
 import time
 
-from django.http import HttpResponseBadRequest
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseBadRequest
 
 logger = logging.getLogger("blog.requests")
 
@@ -54,6 +55,30 @@ class RefuseNulBytesMiddleware:
         if "\x00" in request.path or any("\x00" in value for value in query_values):
             return HttpResponseBadRequest("NUL bytes are not allowed in addresses.\n")
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """While the database is unreachable (a restart, a failover), answer 503 at once, with
+    Retry-After, instead of a 500; health-checked connections bring workers back by themselves."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.warning("Database unavailable for %s: %s", request.path, exception)
+        response = HttpResponse(
+            "<!doctype html><title>Back soon</title><h1>Back in a moment</h1>"
+            "<p>The site cannot reach its database just now. Please try again shortly.</p>",
+            status=503,
+        )
+        response["Retry-After"] = "10"
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class AdminContentSecurityPolicyMiddleware:

@@ -189,3 +189,17 @@ def test_each_request_is_logged_in_one_line(client, db, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "blog.requests"]
     assert re.fullmatch(r"GET /tags/ 200 \d+\.\dms", lines[0])
     assert lines[1].startswith("GET /no-such-page/ 404")
+
+
+def test_an_unreachable_database_gives_a_quick_503_not_a_500(client, db, monkeypatch):
+    from blog.models import Post
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection to server failed: Connection refused")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Post.objects, "published", refuse)
+        response = client.get("/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10" and b"Back in a moment" in response.content
+    assert client.get("/").status_code == 200  # and back once the database is
