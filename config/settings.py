@@ -123,6 +123,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers wait for each other (up to 20 s) instead of failing at once; the test database
+    # is a file too, so that tests with concurrent writers behave as the site does.
+    # BEGIN IMMEDIATE: a transaction takes the write lock first, so concurrent writers queue
+    # instead of failing with "database is locked" when a read turns into a write.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-blog.sqlite3")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An unreachable server fails fast (503) instead of hanging a worker.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5

@@ -3,7 +3,6 @@
 import logging
 import threading
 
-import pytest
 from django.db import connection
 from django.test import Client, override_settings
 
@@ -56,14 +55,6 @@ def send_at_once(post, count, *, same_address):
     return statuses
 
 
-needs_concurrent_writers = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs concurrent writers: SQLite's in-memory test database locks instead "
-    "(.ci/run runs these on PostgreSQL)",
-)
-
-
-@needs_concurrent_writers
 def test_fifty_comments_at_once_are_each_stored_once_and_counted(transactional_db, settings):
     settings.COMMENTS_MODERATION = "none"
     settings.COMMENTS_FLOOD_LIMIT = 1000
@@ -76,7 +67,6 @@ def test_fifty_comments_at_once_are_each_stored_once_and_counted(transactional_d
     assert post.comment_count == 50
 
 
-@needs_concurrent_writers
 def test_the_flood_limit_answers_429_cleanly_under_load(transactional_db, settings):
     settings.COMMENTS_MODERATION = "none"
     settings.COMMENTS_FLOOD_LIMIT = 5
