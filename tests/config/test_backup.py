@@ -12,6 +12,17 @@ from pathlib import Path as FilePath
 from django.db import connection
 
 HERE = FilePath(__file__).resolve().parent
+GENERATE = [
+    "generate_content",
+    "--posts",
+    "60",
+    "--comments",
+    "120",
+    "--galleries",
+    "0",
+    "--workers",
+    "1",
+]
 
 
 def run(*command, env):
@@ -20,75 +31,58 @@ def run(*command, env):
     return result.stdout
 
 
+def site_env(database_url=None):
+    """The environment of a separate site process (its own database, no shared cache)."""
+    env = {**os.environ, "SECRET_KEY": "backup-test", "DJANGO_HTTPS": "0"}
+    env.pop("REDIS_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
 def fill(env):
     run(sys.executable, "manage.py", "migrate", "-v0", env=env)
-    run(
-        sys.executable,
-        "manage.py",
-        "generate_content",
-        "--posts",
-        "60",
-        "--comments",
-        "120",
-        "--galleries",
-        "0",
-        "--workers",
-        "1",
-        env=env,
-    )
+    run(sys.executable, "manage.py", *GENERATE, env=env)
 
 
 def pages_of(env):
     return json.loads(run(sys.executable, str(HERE / "render_pages.py"), env=env))
 
 
-def test_a_dump_restored_into_an_empty_database_serves_the_same_pages(tmp_path):
+def assert_same_pages(before, after):
+    assert len(before) >= 10 and all(status == 200 for status, _html in before.values())
+    assert after == before
+
+
+def test_a_backup_restored_into_an_empty_database_serves_the_same_pages(tmp_path):
     if connection.vendor == "sqlite":
-        return backup_and_restore_sqlite(tmp_path)
+        backup_and_restore_sqlite(tmp_path)
+    else:
+        backup_and_restore_postgresql(tmp_path)
+
+
+def backup_and_restore_postgresql(tmp_path):
     assert shutil.which("pg_dump"), "pg_dump (postgresql-client) is needed for this test"
     settings = connection.settings_dict
     host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or 5432
     server = f"postgres://{settings['USER']}@{host}:{port}"
-    env = {**os.environ, "SECRET_KEY": "backup-test", "DJANGO_HTTPS": "0"}
-    env.pop("REDIS_URL", None)
+    env = site_env()
     for name in ("blog_backup_source", "blog_backup_restored"):
         run("psql", f"{server}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}", env=env)
         run("psql", f"{server}/postgres", "-qc", f"CREATE DATABASE {name}", env=env)
-    source = {**env, "DATABASE_URL": f"{server}/blog_backup_source"}
-    restored = {**env, "DATABASE_URL": f"{server}/blog_backup_restored"}
-    run(sys.executable, "manage.py", "migrate", "-v0", env=source)
-    run(
-        sys.executable,
-        "manage.py",
-        "generate_content",
-        "--posts",
-        "60",
-        "--comments",
-        "120",
-        "--galleries",
-        "0",
-        "--workers",
-        "1",
-        env=source,
-    )
+    source = site_env(f"{server}/blog_backup_source")
+    fill(source)
     dump = tmp_path / "blog.dump"
     run("pg_dump", "--format=custom", f"--file={dump}", f"{server}/blog_backup_source", env=env)
     run("pg_restore", "--no-owner", f"--dbname={server}/blog_backup_restored", str(dump), env=env)
-    assert_same_pages(pages_of(source), pages_of(restored))
+    assert_same_pages(pages_of(source), pages_of(site_env(f"{server}/blog_backup_restored")))
 
 
 def backup_and_restore_sqlite(tmp_path):
     """The embedded default: SQLite's online backup of the live file into a new one."""
-    env = {**os.environ, "SECRET_KEY": "backup-test", "DJANGO_HTTPS": "0"}
-    env.pop("REDIS_URL", None)
     original, copy = tmp_path / "blog.sqlite3", tmp_path / "restored.sqlite3"
-    source = {**env, "DATABASE_URL": f"sqlite:///{original}"}
+    source = site_env(f"sqlite:///{original}")
     fill(source)
     with sqlite3.connect(original) as live, sqlite3.connect(copy) as target:
         live.backup(target)
-    assert_same_pages(pages_of(source), pages_of({**env, "DATABASE_URL": f"sqlite:///{copy}"}))
-
-
-def assert_same_pages(before, after):
-    assert len(before) >= 10 and all(status == 200 for status, _html in before.values())
-    assert after == before
+    assert_same_pages(pages_of(source), pages_of(site_env(f"sqlite:///{copy}")))
