@@ -287,10 +287,6 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
         extra = () if request.user.is_editor else ("author",)
         return (*self.readonly_fields, *extra)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        form.instance.refresh_html()  # the body may refer to pictures saved just now
-
     def save_model(self, request, obj, form, change):
         if not obj.author_id or (not change and not request.user.is_editor):
             obj.author = request.user

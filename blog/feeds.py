@@ -1,5 +1,7 @@
 """RSS 2.0 and Atom feeds of posts: the whole site, a path, a tag, an author."""
 
+import copy
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.syndication.views import Feed
@@ -28,8 +30,10 @@ class PostFeed(Feed):
     feed_type = Rss201rev2Feed
 
     def __call__(self, request, *args, **kwargs):
-        self.host = request.get_host().split(":")[0]
-        return super().__call__(request, *args, **kwargs)
+        # One instance serves every request (in every thread): per-request state goes on a copy.
+        feed = copy.copy(self)
+        feed.host = request.get_host().split(":")[0]
+        return Feed.__call__(feed, request, *args, **kwargs)
 
     def posts(self, obj):
         return Post.objects.published()

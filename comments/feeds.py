@@ -1,5 +1,7 @@
 """RSS and Atom feeds of approved comments: the whole site, one post, one path."""
 
+import copy
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
@@ -37,9 +39,11 @@ class CommentFeed(Feed):
     feed_type = Rss201rev2Feed
 
     def __call__(self, request, *args, **kwargs):
-        self.host = request.get_host().split(":")[0]
-        self.site_url = f"{request.scheme}://{request.get_host()}"
-        return super().__call__(request, *args, **kwargs)
+        # One instance serves every request (in every thread): per-request state goes on a copy.
+        feed = copy.copy(self)
+        feed.host = request.get_host().split(":")[0]
+        feed.site_url = f"{request.scheme}://{request.get_host()}"
+        return Feed.__call__(feed, request, *args, **kwargs)
 
     def comments(self, obj):
         return Comment.objects.approved().on_published_posts()

@@ -117,3 +117,14 @@ def test_feed_guid_is_stable_when_the_slug_changes(client, site):
     newer.save()
     after = feedparser.parse(client.get("/feed/").content).entries[0]
     assert after.id == before and after.link.endswith("/kilo-final/")
+
+
+@pytest.mark.parametrize("url", ["/feed/", "/feed/atom/", "/comments/feed/", "/openstack/feed/"])
+def test_serving_a_feed_leaves_the_shared_feed_object_untouched(client, site, settings, url):
+    from django.urls import resolve
+
+    settings.ALLOWED_HOSTS = ["one.example"]
+    shared = resolve(url).func  # one Feed instance serves every request, in every thread
+    before = dict(vars(shared))
+    assert client.get(url, HTTP_HOST="one.example").status_code == 200
+    assert dict(vars(shared)) == before
