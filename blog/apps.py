@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class BlogConfig(AppConfig):
     name = "blog"
     verbose_name = "Blog"
+
+    def ready(self):
+        from . import cache, signals
+
+        signals.connect()
+        cache.connect()

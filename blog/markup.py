@@ -4,6 +4,7 @@ Every piece of HTML the site prints that came from an author, a commenter or an 
 produced here, and the nh3 allowlist is always the last step, after every Markdown extension.
 """
 
+import html as htmllib
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
@@ -304,3 +305,24 @@ def render_comment(text, *, markup="markdown"):
         url_schemes=URL_SCHEMES,
         link_rel="nofollow ugc noopener",
     )
+
+
+TAG = re.compile(r"<[^>]*>")
+SPACES = re.compile(r"\s+")
+# ts_headline and the SQLite search mark the matched words with these two control characters,
+# which never occur in stored text (the sanitiser drops them).
+MATCH_START, MATCH_END = "\x02", "\x03"
+
+
+def plain_text(html):
+    """The words of sanitised HTML, tags turned into spaces, entities decoded."""
+    text = htmllib.unescape(TAG.sub(" ", html)).replace(MATCH_START, "").replace(MATCH_END, "")
+    return SPACES.sub(" ", text).strip()
+
+
+def highlight_snippet(text):
+    """A search snippet as HTML: the text escaped, its matches (between MATCH_START and
+    MATCH_END) in <mark>, through an allowlist of just that one element."""
+    marked = htmllib.escape(text, quote=False)
+    marked = marked.replace(MATCH_START, "<mark>").replace(MATCH_END, "</mark>")
+    return nh3.clean(marked, tags={"mark"}, attributes={})

@@ -30,6 +30,7 @@ urlpatterns = [
         name="sitemap-section",
     ),
     path("drafts/<str:token>/", views.shared_draft, name="shared-draft"),
+    path("search/", views.search, name="search"),
     path("tags/", views.tag_list, name="tag-list"),
     re_path(rf"^tags/{TAGS}/$", views.tag_detail, name="tag-detail"),
     re_path(rf"^tags/{TAGS}/feed/$", feeds.TagPostFeed(), name="tag-feed"),

@@ -15,6 +15,7 @@ from comments.forms import CommentForm, held_comment_ids, remembered_commenter
 from comments.models import Comment
 
 from .models import Path, Post, TaggedPost, post_from_share_token
+from .search import Filters, add_snippets, clean_query, facets, matching_posts
 
 MAX_TAGS_IN_INTERSECTION = 3
 
@@ -195,3 +196,23 @@ def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("blog:sitemap"))
     lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {sitemap}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def search(request):
+    """/search/?q=: ranked matches with snippets, narrowed by path, tag, author or year."""
+    query_text = clean_query(request.GET.get("q", ""))
+    filters = Filters.from_query(request.GET)
+    context = {"query": query_text, "filters": filters, "page": None, "facets": None}
+    if query_text:
+        posts = matching_posts(query_text, filters)
+        page = page_or_404(
+            request, posts.select_related("author", "path").prefetch_related("tags"), 10
+        )
+        add_snippets(page.object_list, query_text)
+        context.update(page=page, posts=page.object_list)
+        if page.paginator.count:
+            context["facets"] = facets(posts)
+    response = render(request, "blog/search.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from blog.cache import content_changed
 from blog.markup import render_comment
 from blog.models import Post
 
@@ -81,6 +82,7 @@ def refresh_comment_counts(post_ids):
     Post.objects.filter(pk__in=post_ids).update(
         comment_count=Coalesce(Subquery(approved), Value(0))
     )
+    content_changed()  # an update() sends no signal: retire the cached pages here
 
 
 def validate_web_url(value):

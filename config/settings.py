@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "blog.middleware.LegacyUrlMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",
+    "blog.cache.PageCacheMiddleware",  # last: everything above also runs on cached pages
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -108,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "blog.context_processors.site",
+                "blog.cache.csrf",
             ],
         },
     },
@@ -141,6 +143,8 @@ if os.environ.get("REDIS_URL"):
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "blog"),
+            # A Redis that stops answering fails a call in a second, not a worker's lifetime.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -195,6 +199,14 @@ BLOG_DESCRIPTION = os.environ.get(
     "BLOG_DESCRIPTION", "Notes, diaries and reviews by several authors."
 )
 BLOG_POSTS_PER_PAGE = 20
+# The page cache (blog.cache): anonymous pages and feeds, retired exactly on every change.
+BLOG_PAGE_CACHE = os.environ.get("BLOG_PAGE_CACHE", "1") == "1"
+BLOG_PAGE_CACHE_SECONDS = 3600  # how long an unchanged page is kept before it is rendered anew
+BLOG_CDN_MAX_AGE = int(os.environ.get("BLOG_CDN_MAX_AGE", "60"))  # s-maxage for shared caches
+BLOG_CDN_STALE_SECONDS = 30  # stale-while-revalidate
+BLOG_SEARCH_CONFIG = os.environ.get(
+    "BLOG_SEARCH_CONFIG", "english"
+)  # PostgreSQL text search configuration
 BLOG_SHARE_DRAFT_DAYS = 7  # how long a "share draft" link works
 
 # Comments. Moderation: "first_time" holds a commenter until one of their comments is approved

@@ -4,17 +4,20 @@ import datetime
 import math
 
 from django.conf import settings
+from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core import signing
-from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Q
-from django.db.models.functions import TruncMonth
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from ..markup import MORE_MARKER, render_post
+from ..markup import MORE_MARKER, plain_text, render_post
 from .paths import Path
 
 SHARE_SALT = "blog.shared-draft"
@@ -40,6 +43,28 @@ class PostQuerySet(models.QuerySet):
 
     def by(self, author):
         return self.filter(author=author)
+
+    def refresh_search_vectors(self):
+        """Store each post's weighted search vector: title A, tags B, body C (PostgreSQL; on
+        other databases search reads the text itself and this does nothing)."""
+        if connection.vendor != "postgresql":
+            return 0
+        config = settings.BLOG_SEARCH_CONFIG
+        tag_names = (
+            TaggedPost.objects.filter(content_object=OuterRef("pk"))
+            .values("content_object")
+            .annotate(names=StringAgg("tag__name", " "))
+            .values("names")
+        )
+        return self.update(
+            search_vector=SearchVector("title", weight="A", config=config)
+            + SearchVector(
+                Coalesce(Subquery(tag_names), Value(""), output_field=models.TextField()),
+                weight="B",
+                config=config,
+            )
+            + SearchVector("body_text", weight="C", config=config)
+        )
 
     def month_counts(self, year):
         """[(first day of month, number of posts)] for the months of `year` that have posts."""
@@ -110,6 +135,10 @@ class Post(models.Model):
     )
     body_html = models.TextField(blank=True, editable=False)
     excerpt_html = models.TextField(blank=True, editable=False)
+    body_text = models.TextField(
+        blank=True, editable=False, help_text="The rendered body as plain text, for search."
+    )
+    search_vector = SearchVectorField(null=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(
         default=timezone.now,
@@ -155,6 +184,7 @@ class Post(models.Model):
             models.Index(fields=["status", "-published_at"], name="post_listing"),
             models.Index(fields=["path", "status", "-published_at"], name="post_path_listing"),
             models.Index(fields=["author", "status", "-published_at"], name="post_author_listing"),
+            GinIndex(fields=["search_vector"], name="post_search"),
         ]
 
     def __str__(self):
@@ -172,7 +202,8 @@ class Post(models.Model):
         with transaction.atomic():
             if self.pk:
                 self._keep_previous_version()
-            return self._save_with_free_slug(*args, **kwargs)
+            self._save_with_free_slug(*args, **kwargs)
+            Post.objects.filter(pk=self.pk).refresh_search_vectors()
 
     def get_absolute_url(self):
         day = self.pub_date
@@ -269,13 +300,15 @@ class Post(models.Model):
             summary=self.summary,
         )
         self.body_html, self.excerpt_html = rendered.html, rendered.excerpt_html
+        self.body_text = plain_text(rendered.html)
 
     def refresh_html(self):
         """Render again and store just the HTML (after its pictures changed)."""
         self.render()
         Post.objects.filter(pk=self.pk).update(
-            body_html=self.body_html, excerpt_html=self.excerpt_html
+            body_html=self.body_html, excerpt_html=self.excerpt_html, body_text=self.body_text
         )
+        Post.objects.filter(pk=self.pk).refresh_search_vectors()
 
     def get_gallery_url(self):
         return self.get_absolute_url() + "gallery/"

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
 
+from blog.cache import content_changed
 from blog.demo import (
     AUTHORS,
     PATH_TITLES,
@@ -18,7 +19,7 @@ from blog.demo import (
     generate_comments,
     generate_posts,
 )
-from blog.markup import render_comment, render_post
+from blog.markup import plain_text, render_comment, render_post
 from blog.models import Path, Post, PostImage, TaggedPost, unique_slug
 from comments.models import Comment, refresh_comment_counts
 
@@ -28,7 +29,7 @@ BATCH = 2000
 def render_one(job):
     body, id_prefix = job
     rendered = render_post(body, id_prefix=id_prefix)
-    return rendered.html, rendered.excerpt_html
+    return rendered.html, rendered.excerpt_html, plain_text(rendered.html)
 
 
 class Command(BaseCommand):
@@ -69,6 +70,7 @@ class Command(BaseCommand):
         created = self.save_posts(specs, people, paths, workers)
         comment_count = self.save_comments(created, comments, seed, workers)
         picture_count = self.make_galleries(created, galleries, seed)
+        content_changed()  # bulk writes send no signals: retire the cached pages here
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
@@ -128,7 +130,7 @@ class Command(BaseCommand):
             for start in range(0, len(posts), BATCH):
                 batch = posts[start : start + BATCH]
                 for post in batch:
-                    post.body_html, post.excerpt_html = next(rendered)
+                    post.body_html, post.excerpt_html, post.body_text = next(rendered)
                 with transaction.atomic():
                     Post.objects.bulk_create(batch)
                     TaggedPost.objects.bulk_create(
@@ -136,6 +138,7 @@ class Command(BaseCommand):
                         for post, spec in zip(batch, specs[start : start + BATCH], strict=True)
                         for name in spec.tags
                     )
+                    Post.objects.filter(pk__in=[post.pk for post in batch]).refresh_search_vectors()
                 done += len(batch)
                 self.stdout.write(f"  posts: {done}/{len(posts)}")
         return posts

@@ -1,0 +1,248 @@
+"""The page cache: anonymous GETs of pages and feeds come from the cache, and every change to
+what readers see is on every page at the next request.
+
+Exact invalidation by generation. The cache holds one small record, the *generation*: a random
+token and the time it was made. Every cached page is stored under a key that includes the
+token, so making a new generation retires every page at once, without deleting anything (the
+old entries age out). A new generation is made
+
+- after every write to a model readers see (posts, paths, tags, pictures, comments, people),
+  by signal, immediately and again when the transaction commits (the second one closes the
+  window in which a request could read the old rows and store them under the new token);
+- by the few bulk updates that send no signal (comment statuses and counts), explicitly;
+- when the clock passes the next moment a page changes by itself: a scheduled post coming
+  out, or a post's comments closing. The generation record carries that moment.
+
+The token is random, never a counter, so a generation lost from the cache (Redis restarted,
+an eviction) can never come back and revive pages stored under it.
+
+The same record gives every cached page its ETag and Last-Modified, so a conditional GET is
+answered with 304 before any view runs.
+
+Who is never served a cached page: anyone with a session (logged in, or in the admin), a
+commenter whose comment awaits moderation or whose details the form remembers (their pages
+differ), and any request that is not a GET or HEAD. Pages with a form carry a CSRF token: it is
+stored as a placeholder and each reader gets their own.
+"""
+
+import datetime
+import hashlib
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Min
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.functional import SimpleLazyObject
+from django.utils.http import http_date, quote_etag
+
+logger = logging.getLogger("blog.cache")
+
+GENERATION_KEY = "pages:generation"
+CSRF_PLACEHOLDER = "@@csrf-token-placeholder-9d1f6c@@"
+# Apps whose rows appear on public pages; a write to any of their models retires every page.
+CONTENT_APPS = {"blog", "comments", "accounts", "taggit"}
+UNCACHED_PREFIXES = ("/admin/", "/accounts/", "/drafts/", "/healthz", "/media/", "/static/")
+KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Link")
+
+
+@dataclass(frozen=True)
+class Generation:
+    token: str
+    made_at: float  # seconds since the epoch
+    valid_until: float | None  # when a page changes by itself next (a scheduled post, ...)
+
+    @property
+    def last_modified(self):
+        return int(self.made_at)
+
+
+def _next_change_by_clock(now):
+    """The next moment a page changes with no write: a scheduled post coming out, or the
+    comments of a post closing. None when nothing is due."""
+    from blog.models import Post
+
+    moments = []
+    scheduled = Post.objects.filter(status=Post.Status.PUBLISHED, published_at__gt=now).aggregate(
+        next=Min("published_at")
+    )["next"]
+    if scheduled:
+        moments.append(scheduled)
+    days = settings.COMMENTS_CLOSE_AFTER_DAYS
+    if days is not None:
+        window = datetime.timedelta(days=days)
+        oldest_open = (
+            Post.objects.published()
+            .filter(allow_comments=True, published_at__gt=now - window)
+            .aggregate(oldest=Min("published_at"))["oldest"]
+        )
+        if oldest_open:
+            moments.append(oldest_open + window)
+    return min(moments).timestamp() if moments else None
+
+
+def new_generation():
+    """Retire every cached page: the next request renders afresh."""
+    now = timezone.now()
+    generation = Generation(
+        token=secrets.token_hex(8),
+        made_at=now.timestamp(),
+        valid_until=_next_change_by_clock(now),
+    )
+    try:
+        cache.set(GENERATION_KEY, generation, None)
+    except Exception:
+        logger.exception("cache unavailable: could not retire cached pages")
+    return generation
+
+
+def current_generation():
+    generation = cache.get(GENERATION_KEY)
+    if generation is None or (
+        generation.valid_until is not None and time.time() >= generation.valid_until
+    ):
+        return new_generation()
+    return generation
+
+
+def content_changed(**kwargs):
+    """Retire every cached page now, and again once the current transaction commits."""
+    new_generation()
+    transaction.on_commit(new_generation)
+
+
+def _model_changed(sender, **kwargs):
+    if sender._meta.app_label in CONTENT_APPS:
+        content_changed()
+
+
+def connect():
+    post_save.connect(_model_changed, dispatch_uid="blog.cache.saved")
+    post_delete.connect(_model_changed, dispatch_uid="blog.cache.deleted")
+    m2m_changed.connect(_model_changed, dispatch_uid="blog.cache.m2m")
+
+
+def csrf(request):
+    """Context processor in place of Django's: the same lazy token, remembered on the request
+    so that the page cache can store a placeholder where it appears."""
+
+    def token():
+        value = get_token(request)
+        request.page_csrf_tokens = {*getattr(request, "page_csrf_tokens", ()), value}
+        return value
+
+    return {"csrf_token": SimpleLazyObject(token)}
+
+
+def request_is_cacheable(request):
+    if request.method not in {"GET", "HEAD"} or not settings.BLOG_PAGE_CACHE:
+        return False
+    if request.path.startswith(UNCACHED_PREFIXES) or "HTTP_AUTHORIZATION" in request.META:
+        return False
+    from comments.forms import HELD_COOKIE, REMEMBER_COOKIE
+
+    personal = {settings.SESSION_COOKIE_NAME, HELD_COOKIE, REMEMBER_COOKIE, "messages"}
+    return not personal & request.COOKIES.keys()
+
+
+def response_is_cacheable(response):
+    cache_control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and set(response.cookies) <= {settings.CSRF_COOKIE_NAME}
+        and not any(word in cache_control for word in ("private", "no-cache", "no-store"))
+    )
+
+
+def page_key(request, generation):
+    address = f"{request.get_host()}\n{request.get_full_path()}"
+    return f"pages:{generation.token}:{hashlib.sha256(address.encode()).hexdigest()}"
+
+
+class PageCacheMiddleware:
+    """Serve anonymous GETs from the cache; answer conditional GETs with 304. Last in
+    MIDDLEWARE, so every other middleware (CSRF cookie, security headers, CSP) still runs on a
+    cached response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request_is_cacheable(request):
+            response = self.get_response(request)
+            if "Cache-Control" not in response:
+                response["Cache-Control"] = "private, no-cache"
+            return response
+        try:
+            generation = current_generation()
+            key = page_key(request, generation)
+            entry = cache.get(key)
+        except Exception:
+            logger.exception("cache unavailable: serving the page from the database")
+            return self.get_response(request)
+        etag = quote_etag(key.rsplit(":", 1)[1][:32] + generation.token)
+        not_modified = get_conditional_response(
+            request, etag=etag, last_modified=generation.last_modified
+        )
+        if not_modified is not None:
+            has_form = entry[2] if entry else True  # unknown: keep it out of shared caches
+            return self._headers(not_modified, etag, generation, has_form)
+        if entry is not None:
+            response = self._from_entry(request, entry)
+            response["X-Page-Cache"] = "hit"
+        else:
+            response = self.get_response(request)
+            if not response_is_cacheable(response):
+                return response
+            self._store(request, response, key)
+            response["X-Page-Cache"] = "miss"
+        return self._headers(response, etag, generation, self._has_form(response, request))
+
+    @staticmethod
+    def _has_form(response, request):
+        return bool(getattr(request, "page_csrf_tokens", None)) or getattr(
+            response, "_page_has_form", False
+        )
+
+    def _store(self, request, response, key):
+        content = response.content
+        tokens = getattr(request, "page_csrf_tokens", ())
+        for token in tokens:
+            content = content.replace(token.encode(), CSRF_PLACEHOLDER.encode())
+        headers = {name: response[name] for name in KEPT_HEADERS if name in response}
+        try:
+            cache.set(key, (content, headers, bool(tokens)), settings.BLOG_PAGE_CACHE_SECONDS)
+        except Exception:
+            logger.exception("cache unavailable: page not stored")
+
+    def _from_entry(self, request, entry):
+        content, headers, has_form = entry
+        if has_form:
+            content = content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+        response = HttpResponse(content, headers=headers)
+        response._page_has_form = has_form
+        return response
+
+    @staticmethod
+    def _headers(response, etag, generation, has_form):
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(generation.last_modified)
+        if has_form:
+            # The form's CSRF token is this reader's: no shared cache may keep the page.
+            response["Cache-Control"] = "private, max-age=0, must-revalidate"
+        else:
+            response["Cache-Control"] = (
+                f"public, max-age=0, s-maxage={settings.BLOG_CDN_MAX_AGE}, "
+                f"stale-while-revalidate={settings.BLOG_CDN_STALE_SECONDS}"
+            )
+        patch_vary_headers(response, ["Cookie"])
+        return response
