@@ -32,6 +32,7 @@ serve: $(INSTALLED)
 		--workers $${WEB_CONCURRENCY:-3} --timeout 30 --graceful-timeout 20
 
 test: $(INSTALLED)
+	$(PY) tools/fetch_vnu.py
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(INSTALLED)

@@ -144,6 +144,7 @@ POST_ATTRIBUTES = {
     "abbr": {"title"},
     "time": {"datetime"},
     **{tag: {"id"} for tag in (*HEADINGS, "li", "sup")},
+    "pre": {"tabindex"},
 }
 POST_CLASSES = {
     "div": {"highlight", "footnote"},
@@ -156,6 +157,15 @@ POST_CLASSES = {
 class RenderedPost:
     html: str
     excerpt_html: str  # empty when the body has no <!--more--> marker
+
+
+PRE_TAG = re.compile(r"<pre(?=[\s>])(?![^>]*\btabindex=)", re.IGNORECASE)
+
+
+def focusable_code_blocks(html):
+    """Code blocks scroll sideways on narrow screens; tabindex="0" lets a keyboard scroll them
+    (WCAG 2.1.1). The sanitiser keeps that one value and no other."""
+    return PRE_TAG.sub('<pre tabindex="0"', html)
 
 
 def is_local_url(url):
@@ -175,6 +185,9 @@ def sanitize_post_html(html, *, id_prefix=""):
         # what (and the Content-Security-Policy would block it anyway). The link stays.
         if tag == "img" and attribute == "src" and not is_local_url(value):
             return None
+        # A code block may scroll sideways: it takes keyboard focus (tabindex="0"), nothing else.
+        if attribute == "tabindex":
+            return value if value == "0" else None
         # nh3 does not check the URLs inside srcset: only our own media may be named there.
         if attribute == "srcset" and not all(
             candidate.strip().startswith(settings.MEDIA_URL) for candidate in value.split(",")
@@ -183,7 +196,7 @@ def sanitize_post_html(html, *, id_prefix=""):
         return value
 
     return nh3.clean(
-        html,
+        focusable_code_blocks(html),
         tags=set(nh3.ALLOWED_TAGS) - {"map", "area"},
         clean_content_tags={"script", "style"},
         attributes=POST_ATTRIBUTES,
@@ -298,10 +311,13 @@ def render_comment(text, *, markup="markdown"):
         )
         html = converter.convert(text)
     return nh3.clean(
-        html,
+        focusable_code_blocks(html),
         tags=COMMENT_TAGS,
         clean_content_tags={"script", "style"},
-        attributes={"a": {"href"}},
+        attributes={"a": {"href"}, "pre": {"tabindex"}},
+        attribute_filter=lambda tag, attribute, value: (
+            None if attribute == "tabindex" and value != "0" else value
+        ),
         url_schemes=URL_SCHEMES,
         link_rel="nofollow ugc noopener",
     )

@@ -50,15 +50,22 @@ class PostImage(models.Model):
             field.delete(save=False)
         return result
 
+    @property
+    def srcset(self):
+        """The renditions by width; a small picture's thumbnail is as wide as the picture itself
+        and is left out (two candidates of one width are invalid HTML)."""
+        candidates = [f"{self.display.url} {self.width}w"]
+        if self.thumbnail_width < self.width:
+            candidates.insert(0, f"{self.thumbnail.url} {self.thumbnail_width}w")
+        return ", ".join(candidates)
+
     def as_picture(self):
         """What the Markdown pipeline needs to show this picture in the body."""
         return Picture(
             src=self.display.url,
             width=self.width,
             height=self.height,
-            srcset=(
-                f"{self.thumbnail.url} {self.thumbnail_width}w, {self.display.url} {self.width}w"
-            ),
+            srcset=self.srcset,
             alt=self.alt,
             caption=self.caption,
         )

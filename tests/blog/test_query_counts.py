@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from blog.models import Post
+from blog.templatetags.blog_sidebar import sidebar
 from tests.factories import make_picture, make_post, make_user
 
 MAY_2014 = datetime.datetime(2014, 5, 10, 12, tzinfo=datetime.UTC)
@@ -61,6 +62,20 @@ def test_page_queries_do_not_grow_with_the_data(
     populate(count + 1 if url == "PERMALINK" else count)
     if url == "PERMALINK":
         url = Post.objects.published().order_by("published_at")[count // 2].get_absolute_url()
+    sidebar()  # rendered once per change of content and shared by every page (see below)
     with django_assert_num_queries(budget):
         response = client.get(url)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_the_sidebar_costs_three_queries_once_per_change_of_content(
+    db, django_assert_num_queries, count
+):
+    populate(count)
+    with django_assert_num_queries(3):  # posts per path, popular tags, posts per month
+        first = sidebar()
+    with django_assert_num_queries(0):
+        assert sidebar() == first
+    make_post(path="/brand-new", tags=["fresh"])
+    assert "brand-new" in sidebar() and "brand-new" not in first

@@ -1,0 +1,97 @@
+"""The sidebar: the path tree with counts, popular tags and the archive, rendered once per
+cache generation (blog.cache) and shared by every page until the next change."""
+
+import logging
+from dataclasses import dataclass, field
+
+from django import template
+from django.core.cache import cache
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from blog.cache import current_generation
+from blog.models import Post, TaggedPost
+
+register = template.Library()
+logger = logging.getLogger("blog.cache")
+
+POPULAR_TAGS = 20
+RECENT_MONTHS = 12
+TREE_DEPTH = 2  # /openstack and /openstack/kilo; deeper paths count in their ancestors
+
+
+@dataclass
+class Branch:
+    full_path: str
+    count: int = 0
+    children: dict = field(default_factory=dict)
+
+    @property
+    def name(self):
+        return self.full_path.rsplit("/", 1)[1]
+
+    @property
+    def sorted_children(self):
+        return sorted(self.children.values(), key=lambda branch: branch.full_path.lower())
+
+
+def path_tree(counts):
+    """Top-level branches from (full path, published posts filed there) pairs; each branch
+    counts its whole subtree."""
+    root = Branch("")
+    for full_path, count in counts:
+        branch = root
+        segments = full_path.strip("/").split("/")
+        for depth in range(1, min(len(segments), TREE_DEPTH) + 1):
+            prefix = "/" + "/".join(segments[:depth])
+            branch = branch.children.setdefault(prefix, Branch(prefix))
+            branch.count += count
+    return root.sorted_children
+
+
+def sidebar_context():
+    """Three queries: posts per path, the popular tags, posts per month."""
+    published = Post.objects.published()
+    per_path = published.values_list("path__full_path").annotate(count=Count("id")).order_by()
+    tags = (
+        TaggedPost.objects.filter(content_object__in=published)
+        .values_list("tag__slug", "tag__name")
+        .annotate(count=Count("id"))
+        .order_by("-count", "tag__name")[:POPULAR_TAGS]
+    )
+    months = list(
+        published.annotate(month=TruncMonth("pub_date"))
+        .values_list("month")
+        .annotate(count=Count("id"))
+        .order_by("-month")
+    )
+    years = {}
+    for month, count in months:
+        years[month.year] = years.get(month.year, 0) + count
+    return {
+        "tree": path_tree(per_path),
+        "tags": sorted(tags, key=lambda tag: tag[1].lower()),
+        "recent_months": months[:RECENT_MONTHS],
+        "years": sorted(years.items(), reverse=True),
+    }
+
+
+@register.simple_tag
+def sidebar():
+    try:
+        key = f"fragments:sidebar:{current_generation().token}"
+        html = cache.get(key)
+    except Exception:
+        logger.exception("cache unavailable: sidebar rendered without it")
+        key, html = None, None
+    if html is None:
+        html = render_to_string("blog/_sidebar.html", sidebar_context())
+        if key:
+            try:
+                cache.set(key, html, None)
+            except Exception:
+                logger.exception("cache unavailable: sidebar not stored")
+    # Our own template's output: every value in it was escaped when it was rendered.
+    return mark_safe(html)
