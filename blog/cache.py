@@ -50,7 +50,6 @@ GENERATION_KEY = "pages:generation"
 CSRF_PLACEHOLDER = "@@csrf-token-placeholder-9d1f6c@@"
 # Apps whose rows appear on public pages; a write to any of their models retires every page.
 CONTENT_APPS = {"blog", "comments", "accounts", "taggit"}
-UNCACHED_PREFIXES = ("/admin/", "/accounts/", "/drafts/", "/healthz", "/media/", "/static/")
 KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Link")
 
 
@@ -145,7 +144,10 @@ def csrf(request):
 def request_is_cacheable(request):
     if request.method not in {"GET", "HEAD"} or not settings.BLOG_PAGE_CACHE:
         return False
-    if request.path.startswith(UNCACHED_PREFIXES) or "HTTP_AUTHORIZATION" in request.META:
+    if (
+        request.path.startswith(settings.BLOG_UNCACHED_PREFIXES)
+        or "HTTP_AUTHORIZATION" in request.META
+    ):
         return False
     from comments.forms import HELD_COOKIE, REMEMBER_COOKIE
 

@@ -204,6 +204,7 @@ BLOG_PAGE_CACHE = os.environ.get("BLOG_PAGE_CACHE", "1") == "1"
 BLOG_PAGE_CACHE_SECONDS = 3600  # how long an unchanged page is kept before it is rendered anew
 BLOG_CDN_MAX_AGE = int(os.environ.get("BLOG_CDN_MAX_AGE", "60"))  # s-maxage for shared caches
 BLOG_CDN_STALE_SECONDS = 30  # stale-while-revalidate
+BLOG_UNCACHED_PREFIXES = ("/admin/", "/accounts/", "/drafts/", "/healthz", "/media/", "/static/")
 BLOG_SEARCH_CONFIG = os.environ.get(
     "BLOG_SEARCH_CONFIG", "english"
 )  # PostgreSQL text search configuration

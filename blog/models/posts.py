@@ -22,6 +22,7 @@ from .paths import Path
 
 SHARE_SALT = "blog.shared-draft"
 WORDS_PER_MINUTE = 230
+RELATED_CANDIDATES = 200  # newest posts of each tag considered for "related posts"
 
 
 class PostQuerySet(models.QuerySet):
@@ -98,6 +99,10 @@ class TaggedPost(TaggedItemBase):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["content_object", "tag"], name="unique_tag_per_post"),
+        ]
+        indexes = [
+            # "The newest posts with this tag": tag pages and related posts.
+            models.Index(fields=["tag", "-content_object"], name="taggedpost_by_tag"),
         ]
 
 
@@ -315,12 +320,24 @@ class Post(models.Model):
 
     def related_posts(self, limit=6):
         """Other published posts sharing the most tags (ties: newer first), each with
-        `shared_tags`. Uses the post's prefetched tags."""
+        `shared_tags`. Uses the post's prefetched tags.
+
+        Candidates are the RELATED_CANDIDATES newest posts of each of this post's tags, read
+        from the (tag, post) index: a tag on 20,000 posts costs the same as one on 20."""
         tags = list(self.tags.all())
         if not tags:
             return []
+        candidates = Q()
+        for tag in tags:
+            newest = (
+                TaggedPost.objects.filter(tag=tag)
+                .order_by("-content_object_id")
+                .values("content_object_id")[:RELATED_CANDIDATES]
+            )
+            candidates |= Q(pk__in=newest)
         related = list(
             Post.objects.published()
+            .filter(candidates)
             .exclude(pk=self.pk)
             .filter(tagged_items__tag__in=tags)
             .annotate(shared=Count("tagged_items"))

@@ -153,7 +153,7 @@ def test_more_marker_is_not_visible_in_the_html():
 
 def test_comment_markup_allows_emphasis_code_links_quotes_and_lists():
     html = render_comment("*em* **strong** `code`\n\n```\nblock\n```\n\n> quote\n\n- a\n- b")
-    for tag in ("<em>", "<strong>", "<code>", "<pre>", "<blockquote>", "<ul>", "<li>"):
+    for tag in ("<em>", "<strong>", "<code>", '<pre tabindex="0">', "<blockquote>", "<ul>", "<li>"):
         assert tag in html
 
 
@@ -201,3 +201,9 @@ def test_pictures_from_other_sites_are_not_loaded_but_keep_their_link(src):
 
 def test_pictures_of_this_site_keep_their_source():
     assert 'src="/media/images/a.png"' in markdown_to_html("![a](/media/images/a.png)")
+
+
+def test_code_blocks_take_keyboard_focus_and_no_other_tabindex_survives():
+    html = render_post('```\ncode\n```\n\n<p tabindex="3">x</p><pre tabindex="-1">y</pre>').html
+    assert '<pre tabindex="0">' in html
+    assert 'tabindex="3"' not in html and 'tabindex="-1"' not in html

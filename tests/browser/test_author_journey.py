@@ -2,6 +2,7 @@
 
 import re
 
+import feedparser
 import pytest
 from django.contrib.auth.models import Group
 
@@ -80,9 +81,32 @@ def test_author_writes_previews_and_publishes_a_post_with_a_picture(
     assert preview.locator("figcaption").inner_text() == "The harbour at dusk"
     assert "words" in page.locator(".post-preview-meta").inner_text()
 
+    # A reader has the pages open already (so they sit in the page cache).
+    reader = browser.new_context(base_url=live_server.url).new_page()
+    listings = ["/", "/diary/pictures/", "/feed/", "/tags/harbour/"]
+    for url in listings[:3]:
+        reader.goto(url)
+        assert "Harbour at dusk" not in reader.content()
+
     page.select_option("#id_status", "published")
     page.click("input[name=_save]")
     post = Post.objects.get(title="Harbour at dusk")
+
+    # At the reader's next request it is on the front page, its path, its tag and the feed,
+    for url in listings:
+        response = reader.goto(url)
+        assert response.status == 200 and "Harbour at dusk" in reader.content(), url
+    entries = feedparser.parse(reader.request.get("/feed/").body()).entries
+    assert entries[0].title == "Harbour at dusk"
+    # and a search from the header finds it (journey 4).
+    reader.goto("/")
+    reader.fill("#site-search-q", "harbour dusk")
+    reader.press("#site-search-q", "Enter")
+    reader.wait_for_url("**/search/?q=harbour+dusk")
+    assert reader.locator(".search-count").inner_text() == "1 post found."
+    reader.click(".search-result a:text('Harbour at dusk')")
+    reader.wait_for_url(f"**{post.get_absolute_url()}")
+    reader.context.close()
     assert post.is_published and sorted(post.tags.names()) == ["harbour", "photos"]
 
     page.goto(post.get_absolute_url())

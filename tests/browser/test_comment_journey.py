@@ -63,7 +63,7 @@ def test_comment_is_held_approved_by_an_editor_and_then_shown_everywhere(
 
     page.goto(post.get_absolute_url())
     page.click(f"#{comment_id} .reply-link")
-    assert "Reply to comment" in page.locator("#comment-form h3").inner_text()
+    assert page.locator("#comment-form h3").inner_text().startswith("Reply to Rita Reader")
     write_comment(page, name="Rita Reader", email="rita@example.com", body="And a follow-up.")
     reply = page.locator(f"#{comment_id} .comment-replies > li")
     assert reply.count() == 1 and "And a follow-up." in reply.inner_text()
@@ -78,3 +78,34 @@ def test_form_errors_keep_what_was_typed(page, site):
     assert page.locator("#id_author_email-error").inner_text() == "This field is required."
     assert page.input_value("#id_author_name") == "Rita Reader"
     assert page.input_value("#id_body") == "Something worth keeping."
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_a_reply_nests_under_its_comment_with_or_without_javascript(
+    browser, live_server, site, settings, javascript
+):
+    from comments.models import Comment
+    from tests.factories import make_comment
+
+    settings.COMMENTS_MODERATION = "none"
+    post = site
+    first = make_comment(post=post, author_name="Ann", body="First thoughts.")
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(post.get_absolute_url())
+    page.click(f"#comment-{first.pk} a.reply-link")
+    if javascript:  # the form moves under the comment; the page does not reload
+        assert page.url.endswith(post.get_absolute_url())
+        assert page.locator(f"#comment-{first.pk} #comment-form").count() == 1
+        page.click("button.cancel-reply")
+        assert page.locator(f"#comment-{first.pk} #comment-form").count() == 0
+        page.click(f"#comment-{first.pk} a.reply-link")
+    else:  # the link loads ?reply_to=, and the server prepares the form
+        assert f"reply_to={first.pk}" in page.url
+    assert page.locator("#id_parent").input_value() == str(first.pk)
+    write_comment(page, name="Bea", email="bea@example.com", body="A reply to Ann.")
+    reply = Comment.objects.get(body="A reply to Ann.")
+    assert reply.parent_id == first.pk
+    nested = page.locator(f"#comment-{first.pk} .comment-replies #comment-{reply.pk}")
+    assert nested.count() == 1
+    context.close()

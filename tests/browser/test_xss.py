@@ -3,7 +3,7 @@ nothing runs, no dialog opens, nothing is fetched from elsewhere (in Chromium)."
 
 import io
 from pathlib import Path as FilePath
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -113,6 +113,13 @@ def hostile_site(transactional_db, settings, tmp_path):
         "/comments/feed/",
         "/xss/feed/atom/",
         big.get_share_url(),
+        # Search: hostile queries echoed back, and snippets cut from hostile bodies.
+        *(f"/search/?{urlencode({'q': vector[:200]})}" for vector in VECTORS[::6]),
+        "/search/?q=xssHit",
+        "/search/?q=script+alert",
+        "/search/?q=onerror",
+        f"/search/?{urlencode({'q': 'xssHit', 'path': '/xss', 'tag': tag_slugs[0]})}",
+        f"/search/?{urlencode({'q': 'x', 'author': VECTORS[3][:100], 'year': VECTORS[4]})}",
     ]
 
 

@@ -1,0 +1,67 @@
+"""Print the PostgreSQL plan of every query behind each page type, and flag any sequential scan
+of posts, comments or their tags. Run by hand against a large database:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_large .venv/bin/python bench/explain.py
+
+It requests each page through Django's test client with the page cache off, captures the SQL
+the views run, and asks PostgreSQL to EXPLAIN (ANALYZE, BUFFERS) each statement. Exit status 1
+when a sequential scan of a large table was found.
+"""
+
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only")
+os.environ.setdefault("DJANGO_HTTPS", "0")
+os.environ["BLOG_PAGE_CACHE"] = "0"
+os.environ["ALLOWED_HOSTS"] = "testserver"
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from bench.pages import page_urls  # noqa: E402
+
+LARGE_TABLES = ("blog_post", "comments_comment", "blog_taggedpost")
+SEQ_SCAN = re.compile(r"Seq Scan on (\w+)")
+
+
+def main():
+    if connection.vendor != "postgresql":
+        sys.exit("bench/explain.py needs DATABASE_URL pointing at PostgreSQL.")
+    client, problems = Client(), []
+    for name, url in page_urls().items():
+        client.get(url)  # warm
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            status = client.get(url).status_code
+            elapsed = (time.perf_counter() - started) * 1000
+        print(f"\n=== {name}: {url} → {status}, {len(queries)} queries, {elapsed:.1f} ms")
+        for number, query in enumerate(queries, start=1):
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            total = re.search(r"Execution Time: ([\d.]+) ms", plan).group(1)
+            print(f"--- query {number} ({total} ms): {sql[:300]}")
+            print(plan)
+            for table in SEQ_SCAN.findall(plan):
+                if table in LARGE_TABLES:
+                    problems.append(f"{name}: sequential scan of {table} in query {number}")
+    print("\n" + ("\n".join(problems) if problems else "No sequential scan of a large table."))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""The pages the benchmark and the plan printer measure, picked from whatever data is loaded."""
+
+from django.db.models import F, Func
+
+from blog.models import Path, Post, TaggedPost
+
+
+def page_urls():
+    published = Post.objects.published()
+    newest = published.first()
+    # The permalink "with 50 comments": the published post whose count is nearest 50.
+    busy = (
+        published.annotate(distance=Func(F("comment_count") - 50, function="ABS"))
+        .order_by("distance", "-published_at")
+        .first()
+    )
+    deepest = max(Path.objects.values_list("full_path", flat=True), key=lambda p: p.count("/"))
+    tag = TaggedPost.objects.values_list("tag__slug", flat=True).order_by("tag__slug").first()
+    day = newest.pub_date
+    return {
+        "front page": "/",
+        "permalink (with comments)": busy.get_absolute_url(),
+        "year archive": f"/{day:%Y}/",
+        "day archive": f"/{day:%Y/%m/%d}/",
+        "deep path listing": f"{deepest}/",
+        "tag page": f"/tags/{tag}/",
+        "recent comments": "/comments/",
+        "posts feed": "/feed/",
+        "comments feed": "/comments/feed/",
+        "search": "/search/?q=release+notes",
+        "last page of front page": f"/?page={max(1, (published.count() + 19) // 20)}",
+    }
