@@ -115,7 +115,7 @@ def page_urls(database):
 def gunicorn(database, *, page_cache):
     env = site_env(database, page_cache=page_cache)
     subprocess.run(["redis-cli", "-u", REDIS, "FLUSHDB"], check=True, stdout=subprocess.DEVNULL)
-    log = open(ROOT / "var" / "bench-gunicorn.log", "ab")
+    log = open(ROOT / "var" / "bench-gunicorn.log", "ab")  # noqa: SIM115 (closed below)
     server = subprocess.Popen(
         [
             GUNICORN,
@@ -196,8 +196,8 @@ def measure(database, *, page_cache, seconds, urls, baselines=False):
 def table(large, cached, small, baselines, urls):
     ceiling, floor = baselines["render ceiling"][0], baselines["request floor"][0]
     lines = [
-        "| page | uncached req/s (p50 / p99 ms) | × ceiling | cached req/s (p50 / p99 ms) "
-        "| × floor | uncached at 1,000 posts req/s | 100k ÷ 1k cost |",
+        "| page | uncached req/s (p50 / p99 ms) | ratio to ceiling | cached req/s (p50 / p99 ms) "
+        "| ratio to floor | uncached at 1,000 posts req/s | 100k ÷ 1k cost |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name in urls:
