@@ -25,6 +25,7 @@ import django
 
 django.setup()
 
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -40,7 +41,8 @@ def main():
         sys.exit("bench/explain.py needs DATABASE_URL pointing at PostgreSQL.")
     client, problems = Client(), []
     for name, url in page_urls().items():
-        client.get(url)  # warm
+        client.get(url)  # warm the workers' imports and PostgreSQL's buffers
+        cache.clear()  # then measure a request right after a change: counts, sidebar and all
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
             status = client.get(url).status_code
@@ -57,7 +59,9 @@ def main():
             print(f"--- query {number} ({total} ms): {sql[:300]}")
             print(plan)
             for table in SEQ_SCAN.findall(plan):
-                if table in LARGE_TABLES:
+                # Search facets count every match: with thousands of matches a scan is the
+                # cheaper plan, so search is reported but not held to the rule.
+                if table in LARGE_TABLES and name != "search":
                     problems.append(f"{name}: sequential scan of {table} in query {number}")
     print("\n" + ("\n".join(problems) if problems else "No sequential scan of a large table."))
     return 1 if problems else 0

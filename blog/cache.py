@@ -112,6 +112,25 @@ def current_generation():
     return generation
 
 
+def remember(name, compute):
+    """compute(), kept in the cache until the next change of content (or for
+    BLOG_PAGE_CACHE_SECONDS): for counts and fragments that many pages share."""
+    try:
+        digest = hashlib.sha256(name.encode()).hexdigest()
+        key = f"data:{current_generation().token}:{digest}"
+        value = cache.get(key)
+    except Exception:
+        logger.exception("cache unavailable: %s computed without it", name)
+        return compute()
+    if value is None:
+        value = compute()
+        try:
+            cache.set(key, value, settings.BLOG_PAGE_CACHE_SECONDS)
+        except Exception:
+            logger.exception("cache unavailable: %s not stored", name)
+    return value
+
+
 def content_changed(**kwargs):
     """Retire every cached page now, and again once the current transaction commits."""
     new_generation()

@@ -8,12 +8,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 from taggit.models import Tag
 
 from comments.forms import CommentForm, held_comment_ids, remembered_commenter
 from comments.models import Comment
 
+from .cache import remember
 from .models import Path, Post, TaggedPost, post_from_share_token
 from .search import Filters, add_snippets, clean_query, facets, matching_posts
 
@@ -31,7 +33,20 @@ def checked_date(year, month=1, day=1):
 class FromEitherEndPaginator(Paginator):
     """Pages past the middle are read from the far end, in reverse order: the last page of
     100,000 posts skips a handful of rows, not 100,000. The queryset must be ordered by a
-    unique key (ties broken by id) so that both directions agree."""
+    unique key (ties broken by id) so that both directions agree.
+
+    The total is counted once per change of content (blog.cache.remember), under `count_key`:
+    the page's address without its page number."""
+
+    def __init__(self, *args, count_key=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_key = count_key
+
+    @cached_property
+    def count(self):
+        if self.count_key is None:
+            return Paginator.count.func(self)
+        return remember(f"count:{self.count_key}", lambda: Paginator.count.func(self))
 
     def page(self, number):
         number = self.validate_number(number)
@@ -45,8 +60,10 @@ class FromEitherEndPaginator(Paginator):
 
 def page_or_404(request, queryset, per_page):
     """The page of `queryset` that ?page= asks for; 404 for one that does not exist."""
+    params = sorted((name, value) for name, value in request.GET.items() if name != "page")
+    paginator = FromEitherEndPaginator(queryset, per_page, count_key=f"{request.path}?{params}")
     try:
-        return FromEitherEndPaginator(queryset, per_page).page(request.GET.get("page", 1))
+        return paginator.page(request.GET.get("page", 1))
     except (EmptyPage, PageNotAnInteger):
         raise Http404("No such page.") from None
 
@@ -69,16 +86,25 @@ def index(request):
 def archive(request, year, month=None, day=None):
     """Posts of a year, a month or a day, by their publication day in the site's time zone."""
     start = checked_date(year, month or 1, day or 1)
-    posts = Post.objects.published().filter(pub_date__year=start.year)
-    if month:
-        posts = posts.filter(pub_date__month=start.month)
-    if day:
-        posts = posts.filter(pub_date__day=start.day)
-    months = Post.objects.published().month_counts(start.year) if not month else None
+    posts = Post.objects.published().between(start, period_end(start, month, day))
+    months = None
+    if not month:
+        months = remember(
+            f"months:{start.year}", lambda: Post.objects.published().month_counts(start.year)
+        )
     period = "day" if day else "month" if month else "year"
     return listing(
         request, posts, "blog/post_archive.html", start=start, period=period, months=months
     )
+
+
+def period_end(start, month, day):
+    """The first day after the year, month or day that begins at `start`."""
+    if day:
+        return start + datetime.timedelta(days=1)
+    if month:
+        return (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return start.replace(year=start.year + 1) if start.year < 9999 else datetime.date.max
 
 
 def published_post_or_404(year, month, day, slug, *, with_tags=True):
@@ -143,16 +169,14 @@ def path_detail(request, path, year=None, month=None):
     start = None
     if year:
         start = checked_date(year, month or 1)
-        posts = posts.filter(pub_date__year=start.year)
-        if month:
-            posts = posts.filter(pub_date__month=start.month)
+        posts = posts.between(start, period_end(start, month, None))
     return listing(
         request,
         posts,
         "blog/path_detail.html",
         place=place,
         ancestors=ancestors,
-        subpaths=place.subpaths_with_counts(),
+        subpaths=remember(f"subpaths:{place.full_path}", place.subpaths_with_counts),
         start=start,
         period="month" if month else "year" if year else None,
     )

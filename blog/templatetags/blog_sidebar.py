@@ -1,21 +1,18 @@
 """The sidebar: the path tree with counts, popular tags and the archive, rendered once per
 cache generation (blog.cache) and shared by every page until the next change."""
 
-import logging
 from dataclasses import dataclass, field
 
 from django import template
-from django.core.cache import cache
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from blog.cache import current_generation
+from blog.cache import remember
 from blog.models import Post, TaggedPost
 
 register = template.Library()
-logger = logging.getLogger("blog.cache")
 
 POPULAR_TAGS = 20
 RECENT_MONTHS = 12
@@ -80,18 +77,6 @@ def sidebar_context():
 
 @register.simple_tag
 def sidebar():
-    try:
-        key = f"fragments:sidebar:{current_generation().token}"
-        html = cache.get(key)
-    except Exception:
-        logger.exception("cache unavailable: sidebar rendered without it")
-        key, html = None, None
-    if html is None:
-        html = render_to_string("blog/_sidebar.html", sidebar_context())
-        if key:
-            try:
-                cache.set(key, html, None)
-            except Exception:
-                logger.exception("cache unavailable: sidebar not stored")
+    html = remember("sidebar", lambda: render_to_string("blog/_sidebar.html", sidebar_context()))
     # Our own template's output: every value in it was escaped when it was rendered.
     return mark_safe(html)
