@@ -2,9 +2,9 @@
 what readers see is on every page at the next request.
 
 Exact invalidation by generation. The cache holds one small record, the *generation*: a random
-token and the time it was made. Every cached page is stored under a key that includes the
-token, so making a new generation retires every page at once, without deleting anything (the
-old entries age out). A new generation is made
+token and the time it was made. Every cached page is stored with the token it was made under
+(read in the same round trip as the record), and an entry with any other token is a miss, so
+making a new generation retires every page at once without deleting anything. A new generation is made
 
 - after every write to a model readers see (posts, paths, tags, pictures, comments, people),
   by signal, immediately and again when the transaction commits (the second one closes the
@@ -103,8 +103,10 @@ def new_generation():
     return generation
 
 
-def current_generation():
-    generation = cache.get(GENERATION_KEY)
+def current_generation(generation=None):
+    """The generation in force (`generation`: the record just read, to save a round trip)."""
+    if generation is None:
+        generation = cache.get(GENERATION_KEY)
     if generation is None or (
         generation.valid_until is not None and time.time() >= generation.valid_until
     ):
@@ -184,9 +186,9 @@ def response_is_cacheable(response):
     )
 
 
-def page_key(request, generation):
+def page_key(request):
     address = f"{request.get_host()}\n{request.get_full_path()}"
-    return f"pages:{generation.token}:{hashlib.sha256(address.encode()).hexdigest()}"
+    return f"pages:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
 class PageCacheMiddleware:
@@ -204,9 +206,14 @@ class PageCacheMiddleware:
                 response["Cache-Control"] = "private, no-cache"
             return response
         try:
-            generation = current_generation()
-            key = page_key(request, generation)
-            entry = cache.get(key)
+            # One round trip for both: the page is stored with the generation it was made in,
+            # and an entry of any other generation is a miss.
+            key = page_key(request)
+            found = cache.get_many([GENERATION_KEY, key])
+            generation = current_generation(found.get(GENERATION_KEY))
+            entry = found.get(key)
+            if entry is not None and entry[0] != generation.token:
+                entry = None
         except Exception:
             logger.exception("cache unavailable: serving the page from the database")
             return self.get_response(request)
@@ -215,7 +222,7 @@ class PageCacheMiddleware:
             request, etag=etag, last_modified=generation.last_modified
         )
         if not_modified is not None:
-            has_form = entry[2] if entry else True  # unknown: keep it out of shared caches
+            has_form = entry[3] if entry else True  # unknown: keep it out of shared caches
             return self._headers(not_modified, etag, generation, has_form)
         if entry is not None:
             response = self._from_entry(request, entry)
@@ -224,7 +231,7 @@ class PageCacheMiddleware:
             response = self.get_response(request)
             if not response_is_cacheable(response):
                 return response
-            self._store(request, response, key)
+            self._store(request, response, key, generation)
             response["X-Page-Cache"] = "miss"
         return self._headers(response, etag, generation, self._has_form(response, request))
 
@@ -234,19 +241,20 @@ class PageCacheMiddleware:
             response, "_page_has_form", False
         )
 
-    def _store(self, request, response, key):
+    def _store(self, request, response, key, generation):
         content = response.content
         tokens = getattr(request, "page_csrf_tokens", ())
         for token in tokens:
             content = content.replace(token.encode(), CSRF_PLACEHOLDER.encode())
         headers = {name: response[name] for name in KEPT_HEADERS if name in response}
         try:
-            cache.set(key, (content, headers, bool(tokens)), settings.BLOG_PAGE_CACHE_SECONDS)
+            entry = (generation.token, content, headers, bool(tokens))
+            cache.set(key, entry, settings.BLOG_PAGE_CACHE_SECONDS)
         except Exception:
             logger.exception("cache unavailable: page not stored")
 
     def _from_entry(self, request, entry):
-        content, headers, has_form = entry
+        _token, content, headers, has_form = entry
         if has_form:
             content = content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
         response = HttpResponse(content, headers=headers)
