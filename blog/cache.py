@@ -4,7 +4,8 @@ what readers see is on every page at the next request.
 Exact invalidation by generation. The cache holds one small record, the *generation*: a random
 token and the time it was made. Every cached page is stored with the token it was made under
 (read in the same round trip as the record), and an entry with any other token is a miss, so
-making a new generation retires every page at once without deleting anything. A new generation is made
+making a new generation retires every page at once without deleting anything. A new
+generation is made
 
 - after every write to a model readers see (posts, paths, tags, pictures, comments, people),
   by signal, immediately and again when the transaction commits (the second one closes the

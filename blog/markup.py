@@ -6,6 +6,7 @@ produced here, and the nh3 allowlist is always the last step, after every Markdo
 
 import html as htmllib
 import re
+import threading
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 
@@ -300,16 +301,27 @@ class CommentExtension(Extension):
         md.inlinePatterns.register(BareUrlProcessor(BARE_URL, md), "bare_url", 95)
 
 
+_converters = threading.local()
+
+
+def _comment_converter():
+    """One comment Markdown converter per thread, reset between comments: building one costs
+    more than converting a comment."""
+    converter = getattr(_converters, "comment", None)
+    if converter is None:
+        converter = _converters.comment = markdown.Markdown(
+            extensions=["fenced_code", "sane_lists", CommentExtension()], output_format="html"
+        )
+    return converter
+
+
 def render_comment(text, *, markup="markdown"):
     """A comment's HTML: restricted Markdown (or an imported comment's HTML, in paragraphs),
     then the comment allowlist."""
     if markup == "html":
         html = html_paragraphs(text)
     else:
-        converter = markdown.Markdown(
-            extensions=["fenced_code", "sane_lists", CommentExtension()], output_format="html"
-        )
-        html = converter.convert(text)
+        html = _comment_converter().reset().convert(text)
     return nh3.clean(
         focusable_code_blocks(html),
         tags=COMMENT_TAGS,

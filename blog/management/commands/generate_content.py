@@ -68,7 +68,9 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Generated the text of {len(specs)} posts; rendering and saving…")
         created = self.save_posts(specs, people, paths, workers)
+        self.stdout.write(f"Posts saved after {time.monotonic() - started:.1f} s.")
         comment_count = self.save_comments(created, comments, seed, workers)
+        self.stdout.write(f"Comments saved after {time.monotonic() - started:.1f} s.")
         picture_count = self.make_galleries(created, galleries, seed)
         content_changed()  # bulk writes send no signals: retire the cached pages here
         elapsed = time.monotonic() - started
@@ -169,7 +171,7 @@ class Command(BaseCommand):
         return made
 
     def save_comments(self, posts, count, seed, workers):
-        """Comments on the published posts among `posts`, replies attached after all exist."""
+        """Comments on the published posts among `posts`, each parent stored before its replies."""
         now = timezone.now()
         targets = [post for post in posts if post.is_published]
         if not targets or not count:
@@ -192,18 +194,28 @@ class Command(BaseCommand):
         ]
         with _pool(workers) as pool:
             rendered = pool.imap(render_comment, [spec.body for spec in specs], chunksize=200)
-            for start in range(0, len(comments), BATCH):
-                batch = comments[start : start + BATCH]
-                for comment in batch:
-                    comment.body_html = next(rendered)
+            for number, comment in enumerate(comments, start=1):
+                comment.body_html = next(rendered)
+                if number % 50_000 == 0 or number == len(comments):
+                    self.stdout.write(f"  comments rendered: {number}/{len(comments)}")
+        # Level by level (top-level comments, then their replies, …): every parent is stored
+        # before its replies, so each reply is inserted with its parent_id and nothing is
+        # updated afterwards.
+        done = 0
+        for depth in sorted({spec.depth for spec in specs}):
+            level = [
+                (comment, spec)
+                for comment, spec in zip(comments, specs, strict=True)
+                if spec.depth == depth
+            ]
+            for comment, spec in level:
+                if spec.parent is not None:
+                    comment.parent_id = comments[spec.parent].pk
+            for start in range(0, len(level), BATCH):
+                batch = [comment for comment, _spec in level[start : start + BATCH]]
                 Comment.objects.bulk_create(batch)
-                self.stdout.write(f"  comments: {start + len(batch)}/{len(comments)}")
-        replies = []
-        for comment, spec in zip(comments, specs, strict=True):
-            if spec.parent is not None:
-                comment.parent_id = comments[spec.parent].pk
-                replies.append(comment)
-        Comment.objects.bulk_update(replies, ["parent"], batch_size=BATCH)
+                done += len(batch)
+                self.stdout.write(f"  comments: {done}/{len(comments)}")
         refresh_comment_counts([post.pk for post in targets])
         return len(comments)
 
