@@ -318,10 +318,8 @@ def _comment_converter():
 def render_comment(text, *, markup="markdown"):
     """A comment's HTML: restricted Markdown (or an imported comment's HTML, in paragraphs),
     then the comment allowlist."""
-    if markup == "html":
-        html = html_paragraphs(text)
-    else:
-        html = _comment_converter().reset().convert(text)
+    converter = None if markup == "html" else _comment_converter().reset()
+    html = html_paragraphs(text) if converter is None else converter.convert(text)
     return nh3.clean(
         focusable_code_blocks(html),
         tags=COMMENT_TAGS,
