@@ -175,6 +175,12 @@ def is_local_url(url):
     return not re.match(r"^([a-z][a-z0-9+.-]*:|//|\\\\)", stripped, re.IGNORECASE)
 
 
+def is_own_picture(url):
+    """A picture this site serves: a relative URL, or one on the media storage's own origin
+    (S3, a CDN) when pictures are stored there."""
+    return is_local_url(url) or ("://" in settings.MEDIA_URL and url.startswith(settings.MEDIA_URL))
+
+
 def sanitize_post_html(html, *, id_prefix=""):
     """The allowlist for authors' HTML: no scripts, styles, frames, forms or unsafe URLs."""
 
@@ -184,7 +190,7 @@ def sanitize_post_html(html, *, id_prefix=""):
             return None
         # Pictures come from this site only: a remote one would tell another site who reads
         # what (and the Content-Security-Policy would block it anyway). The link stays.
-        if tag == "img" and attribute == "src" and not is_local_url(value):
+        if tag == "img" and attribute == "src" and not is_own_picture(value):
             return None
         # A code block may scroll sideways: it takes keyboard focus (tabindex="0"), nothing else.
         if attribute == "tabindex":

@@ -3,6 +3,7 @@
 import logging
 import time
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseBadRequest
 
@@ -13,7 +14,7 @@ ADMIN_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self' 'unsafe-inline'",  # Django's admin templates use style attributes
-        "img-src 'self' data:",
+        f"img-src 'self' data: {settings.MEDIA_ORIGIN}".strip(),
         "object-src 'none'",
         "base-uri 'self'",
         "frame-ancestors 'self'",  # the admin opens related objects in frames of its own

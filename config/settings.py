@@ -188,6 +188,49 @@ BLOG_IMAGE_MAX_BYTES = 15 * 1024 * 1024
 BLOG_IMAGE_MAX_PIXELS = 50_000_000
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
+
+def s3_media_settings(environ):
+    """Uploaded files on S3-compatible object storage (AWS S3, MinIO, R2, Spaces…) through
+    django-storages (`pip install '.[s3]'`), when MEDIA_S3_BUCKET is set. Credentials come the
+    usual boto3 way (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or the machine's role)."""
+    bucket = environ.get("MEDIA_S3_BUCKET", "")
+    if not bucket:
+        return {}
+    domain = environ.get("MEDIA_S3_CUSTOM_DOMAIN", "")  # a CDN or the bucket's own host name
+    endpoint = environ.get("MEDIA_S3_ENDPOINT_URL", "").rstrip("/")
+    if domain:
+        media_url = f"https://{domain}/"
+    elif endpoint:
+        media_url = f"{endpoint}/{bucket}/"
+    else:
+        media_url = f"https://{bucket}.s3.amazonaws.com/"
+    return {
+        "storage": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": endpoint or None,
+                "region_name": environ.get("MEDIA_S3_REGION") or None,
+                "custom_domain": domain or False,
+                "querystring_auth": False,  # public pictures, plain cacheable URLs
+                "file_overwrite": False,
+                "default_acl": None,
+                # Every stored name is unique (uuid): a CDN may keep each file for good.
+                "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+            },
+        },
+        "media_url": media_url,
+    }
+
+
+S3_MEDIA = s3_media_settings(os.environ)
+if S3_MEDIA:
+    STORAGES["default"] = S3_MEDIA["storage"]
+    MEDIA_URL = S3_MEDIA["media_url"]
+    BLOG_SERVE_MEDIA = False
+# Where pictures are served from when it is not this site: pages and the admin may load them.
+MEDIA_ORIGIN = "/".join(MEDIA_URL.split("/")[:3]) if "://" in MEDIA_URL else ""
+
 globals().update(email_settings(os.environ.get("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "blog@localhost")
 
@@ -252,7 +295,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'"],
+        "img-src": ["'self'", *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
