@@ -339,6 +339,11 @@ def render_comment(text, *, markup="markdown"):
     )
 
 
+BLOCK_TAG = re.compile(
+    r"</?(?:p|div|br|hr|li|ul|ol|h[1-6]|pre|blockquote|figure|figcaption|table|tr|td|th|dl|dt|dd)"
+    r"\b[^>]*>",
+    re.IGNORECASE,
+)
 TAG = re.compile(r"<[^>]*>")
 SPACES = re.compile(r"\s+")
 # ts_headline and the SQLite search mark the matched words with these two control characters,
@@ -348,7 +353,9 @@ MATCH_START, MATCH_END = "\x02", "\x03"
 
 def plain_text(html):
     """The words of sanitised HTML, tags turned into spaces, entities decoded."""
-    text = htmllib.unescape(TAG.sub(" ", html)).replace(MATCH_START, "").replace(MATCH_END, "")
+    # Blocks become spaces; inline elements vanish, so "<em>word</em>," stays "word,".
+    text = htmllib.unescape(TAG.sub("", BLOCK_TAG.sub(" ", html)))
+    text = text.replace(MATCH_START, "").replace(MATCH_END, "")
     return SPACES.sub(" ", text).strip()
 
 

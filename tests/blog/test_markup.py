@@ -207,3 +207,11 @@ def test_code_blocks_take_keyboard_focus_and_no_other_tabindex_survives():
     html = render_post('```\ncode\n```\n\n<p tabindex="3">x</p><pre tabindex="-1">y</pre>').html
     assert '<pre tabindex="0">' in html
     assert 'tabindex="3"' not in html and 'tabindex="-1"' not in html
+
+
+def test_plain_text_keeps_words_whole_and_blocks_apart():
+    from blog.markup import plain_text
+
+    html = "<p>An <em>emphasised</em>, <a href='/x/'>linked</a> word.</p>"
+    html += "<ul><li>one</li><li>two</li></ul>"
+    assert plain_text(html) == "An emphasised, linked word. one two"
