@@ -1,10 +1,75 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 
 from .models import User
+
+BIGGEST_ID = 2**63 - 1
+
+
+class CheckedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django asks the database about every id sent for a many-to-many field; an id beyond the
+    64-bit range makes the driver fail (a 500 on SQLite and PostgreSQL alike), so such an id is
+    refused as invalid first, like any other unknown one."""
+
+    def _check_values(self, value):
+        for pk in value or ():
+            try:
+                number = int(str(pk).strip())
+            except ValueError:
+                continue  # not a number: Django reports it
+            if not -BIGGEST_ID <= number <= BIGGEST_ID:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": str(pk)[:30]},
+                )
+        return super()._check_values(value)
+
+
+def is_storable_id(value):
+    try:
+        return -BIGGEST_ID <= int(str(value).strip()) <= BIGGEST_ID
+    except ValueError:
+        return False
+
+
+class CheckedAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget looks up the submitted value to show it again; a form sent
+    back with a value that is not an id at all made that lookup fail (a 500) instead of showing
+    the field's error. Such a value is simply not shown."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if is_storable_id(v)], attr)
+
+
+class CheckedRelationsAdmin:
+    """Admin mixin: relation fields answer hostile ids with a form error, never a 500."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", CheckedModelMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget",
+                CheckedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using")),
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(CheckedRelationsAdmin, BaseGroupAdmin):
+    pass
 
 
 class OwnedRowsAdmin:
@@ -42,7 +107,7 @@ def make_editors(modeladmin, request, queryset):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(CheckedRelationsAdmin, BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         ("Public profile", {"fields": ("display_name", "bio", "website")}),

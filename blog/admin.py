@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from taggit.forms import TagWidget
 from taggit.models import Tag
 
-from accounts.admin import OwnedRowsAdmin
+from accounts.admin import CheckedRelationsAdmin, OwnedRowsAdmin
 
 from .models import Path, Post, PostImage, PostRevision, split_path
 from .uploads import open_upload
@@ -105,7 +105,7 @@ class PathAdminForm(forms.ModelForm):
 
 
 @admin.register(Path)
-class PathAdmin(admin.ModelAdmin):
+class PathAdmin(CheckedRelationsAdmin, admin.ModelAdmin):
     form = PathAdminForm
     list_display = ("full_path", "title")
     search_fields = ("full_path", "title")
@@ -263,7 +263,10 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
 
     @admin.display(description="share draft")
     def share_link(self, post):
-        if not post.pk:
+        # The stored post: a form sent back with errors has already changed `post` in memory
+        # (an emptied slug, say), and its address must not be built from that.
+        post = Post.objects.filter(pk=post.pk).only("status", "published_at", "slug").first()
+        if post is None:
             return "Save the post first."
         if post.is_published:
             return format_html('<a href="{}">View on the site</a>', post.get_absolute_url())

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.utils.text import Truncator
 
 from accounts.admin import OwnedRowsAdmin
@@ -31,6 +32,7 @@ def status_action(status, label):
 @admin.register(Comment)
 class CommentAdmin(OwnedRowsAdmin, admin.ModelAdmin):
     owner_lookup = "post__author"  # authors moderate the comments on their own posts
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("author_name", "excerpt", "post", "status", "created_at", "ip_address")
     list_filter = ("status", PathFilter, "post")
     list_select_related = ("post",)

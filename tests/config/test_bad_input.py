@@ -81,7 +81,14 @@ def url_patterns(post):
             f"/comments/?path={value}",
             f"/?p={value}",
             f"{permalink}?reply_to={value}",
+            f"/search/?q=kilo&page={value}",
+            f"/search/?q={value}",
+            f"/search/?q=kilo&year={value}",
+            f"/search/?q=kilo&path={value}",
+            f"/search/?q=kilo&tag={value}&author={value}",
         ]
+    urls += [f"/search/?q={w}" for w in HOSTILE_WORDS]
+    urls += [f"/search/?q=kilo&path={w}&tag={w}" for w in HOSTILE_WORDS]
     return urls
 
 
@@ -145,3 +152,58 @@ def test_admin_preview_takes_hostile_text_without_a_500(client, site):
 def test_nul_bytes_in_addresses_get_a_plain_400(client, db, url):
     response = client.get(url)
     assert response.status_code == 400 and b"NUL bytes" in response.content
+
+
+ADMIN_VALUES = [
+    LONG,
+    "\x00",
+    "-1",
+    "99999999999999999999999",
+    "../../etc/passwd",
+    "\u202etxt.exe",
+    "<script>alert(1)</script>",
+    "javascript:alert(1)",
+    "2014-13-45",
+    "",
+]
+
+
+def admin_forms(request, objects):
+    """(URL, model, the form's field names) for every model the admin can add, and for the
+    change form of each of `objects`."""
+    from django.contrib import admin
+
+    for model, model_admin in admin.site._registry.items():
+        prefix = f"/admin/{model._meta.app_label}/{model._meta.model_name}"
+        if model_admin.has_add_permission(request):
+            yield f"{prefix}/add/", model, list(model_admin.get_form(request)().fields)
+        for obj in objects:
+            if isinstance(obj, model) and model_admin.has_change_permission(request, obj):
+                form = model_admin.get_form(request, obj)(instance=obj)
+                yield f"{prefix}/{obj.pk}/change/", model, list(form.fields)
+
+
+def test_every_admin_form_field_takes_hostile_values_without_a_500(client, site):
+    from django.test import RequestFactory
+
+    editor = make_user(username="root", is_staff=True, is_superuser=True)
+    client.force_login(editor)
+    request = RequestFactory().get("/admin/")
+    request.user = editor
+    failures, checked, urls = [], 0, []
+    objects = [site, site.path, site.author, site.comments.first(), *site.tags.all()]
+    for url, model, fields in admin_forms(request, objects):
+        urls.append(url)
+        assert client.get(url).status_code == 200, url
+        for value in ADMIN_VALUES:
+            before = model._default_manager.count()
+            response = client.post(url, {name: value for name in fields})
+            checked += 1
+            if response.status_code >= 500:
+                failures.append((url, repr(value[:20]), response.status_code))
+            # 200 is the form again, with its errors: then nothing may have been saved.
+            elif response.status_code == 200 and model._default_manager.count() != before:
+                failures.append((url, repr(value[:20]), "saved although refused"))
+    assert len(urls) >= 10, urls  # every add form, and the change forms of five kinds of row
+    assert checked == len(urls) * len(ADMIN_VALUES)
+    assert not failures, failures
