@@ -88,3 +88,43 @@ def test_srcset_on_s3_names_only_the_media_origin():
     assert "srcset" in render_post(f'<img src="/x.png" alt="" srcset="{good}">').html
     bad = "https://media.example.net/a.png 300w, https://evil.example/b.png 900w"
     assert "srcset" not in render_post(f'<img src="/x.png" alt="" srcset="{bad}">').html
+
+
+def test_uploaded_pictures_go_to_the_bucket_and_pages_show_them_from_the_media_domain(
+    db, settings, monkeypatch
+):
+    """End to end against moto's S3 (in process, no network): every rendition is stored in
+    the bucket with its content type, and the post shows the picture from the media domain."""
+    import boto3
+    from moto import mock_aws
+
+    from tests.factories import make_picture, make_post
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    found = s3_media_settings(
+        {"MEDIA_S3_BUCKET": "blog-media", "MEDIA_S3_CUSTOM_DOMAIN": "media.example.net"}
+    )
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="blog-media")
+        settings.STORAGES = {**settings.STORAGES, "default": found["storage"]}
+        settings.MEDIA_URL = found["media_url"]
+        post = make_post(title="Harbour")
+        picture = make_picture(post=post, width=900, height=600)
+        post.body = f"The harbour:\n\n{picture.reference}"
+        post.save()
+        stored = {
+            item["Key"]: s3.head_object(Bucket="blog-media", Key=item["Key"])
+            for item in s3.list_objects_v2(Bucket="blog-media")["Contents"]
+        }
+    assert len(stored) == 3  # original, display and thumbnail
+    assert {head["ContentType"] for head in stored.values()} == {"image/png"}
+    assert all("immutable" in head["CacheControl"] for head in stored.values())
+    assert picture.display.url.startswith("https://media.example.net/images/")
+    assert f'src="{picture.display.url}"' in post.body_html
+    assert picture.thumbnail.url in post.body_html  # in the srcset
