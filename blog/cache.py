@@ -56,9 +56,12 @@ KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Link")
 
 @dataclass(frozen=True)
 class Generation:
-    token: str
+    token: str  # changes with any change readers could see
     made_at: float  # seconds since the epoch
     valid_until: float | None  # when a page changes by itself next (a scheduled post, ...)
+    # Changes with posts, paths, tags and people, not with comments: what only depends on those
+    # (the sidebar, the number of posts in a listing) outlives a comment being approved.
+    posts_token: str = ""
 
     @property
     def last_modified(self):
@@ -89,13 +92,25 @@ def _next_change_by_clock(now):
     return min(moments).timestamp() if moments else None
 
 
-def new_generation():
-    """Retire every cached page: the next request renders afresh."""
+def new_generation(*, posts_changed=True):
+    """Retire every cached page: the next request renders afresh. With posts_changed=False
+    (a comment changed), what depends on posts alone stays."""
     now = timezone.now()
+    posts_token = ""
+    if not posts_changed:
+        try:
+            previous = cache.get(GENERATION_KEY)
+        except Exception:
+            previous = None
+        if previous is not None and (
+            previous.valid_until is None or now.timestamp() < previous.valid_until
+        ):
+            posts_token = previous.posts_token
     generation = Generation(
         token=secrets.token_hex(8),
         made_at=now.timestamp(),
         valid_until=_next_change_by_clock(now),
+        posts_token=posts_token or secrets.token_hex(8),
     )
     try:
         cache.set(GENERATION_KEY, generation, None)
@@ -115,12 +130,15 @@ def current_generation(generation=None):
     return generation
 
 
-def remember(name, compute):
-    """compute(), kept in the cache until the next change of content (or for
-    BLOG_PAGE_CACHE_SECONDS): for counts and fragments that many pages share."""
+def remember(name, compute, *, scope="posts"):
+    """compute(), kept in the cache until the next change it depends on (or for
+    BLOG_PAGE_CACHE_SECONDS): for counts and fragments that many pages share. scope="posts":
+    it depends on posts, paths, tags and people only; scope="content": on comments too."""
     try:
         digest = hashlib.sha256(name.encode()).hexdigest()
-        key = f"data:{current_generation().token}:{digest}"
+        generation = current_generation()
+        token = generation.posts_token if scope == "posts" else generation.token
+        key = f"data:{scope}:{token}:{digest}"
         value = cache.get(key)
     except Exception:
         logger.exception("cache unavailable: %s computed without it", name)
@@ -134,15 +152,15 @@ def remember(name, compute):
     return value
 
 
-def content_changed(**kwargs):
+def content_changed(*, posts_changed=True):
     """Retire every cached page now, and again once the current transaction commits."""
-    new_generation()
-    transaction.on_commit(new_generation)
+    new_generation(posts_changed=posts_changed)
+    transaction.on_commit(lambda: new_generation(posts_changed=posts_changed))
 
 
 def _model_changed(sender, **kwargs):
     if sender._meta.app_label in CONTENT_APPS:
-        content_changed()
+        content_changed(posts_changed=sender._meta.app_label != "comments")
 
 
 def connect():

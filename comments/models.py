@@ -82,7 +82,8 @@ def refresh_comment_counts(post_ids):
     Post.objects.filter(pk__in=post_ids).update(
         comment_count=Coalesce(Subquery(approved), Value(0))
     )
-    content_changed()  # an update() sends no signal: retire the cached pages here
+    # An update() sends no signal: retire the cached pages here (posts' own data is unchanged).
+    content_changed(posts_changed=False)
 
 
 def validate_web_url(value):

@@ -267,3 +267,22 @@ def test_a_change_retires_the_pages_again_when_its_transaction_commits(
         during = current_generation()
     assert callbacks, "nothing was queued for the commit"
     assert current_generation().token != during.token
+
+
+def test_a_comment_keeps_the_sidebar_and_post_counts_but_not_the_comment_counts(
+    client, settings, django_assert_num_queries
+):
+    from blog.templatetags.blog_sidebar import sidebar
+
+    settings.COMMENTS_PER_PAGE = 1
+    post = make_post(title="Talked about", tags=["busy"])
+    make_comment(post=post, body="One")
+    make_comment(post=post, body="Two")
+    before = sidebar()
+    assert "Page 1 of 2" in text(fetch(client, "/comments/"))
+    make_comment(post=post, body="Three")  # a new generation, for comments only
+    with django_assert_num_queries(0):
+        assert sidebar() == before
+    assert "Page 1 of 3" in text(fetch(client, "/comments/"))  # counted again
+    make_post(title="New post", tags=["fresh"])  # posts changed: the sidebar is rebuilt
+    assert "fresh" in sidebar()
