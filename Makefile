@@ -31,6 +31,9 @@ serve: $(INSTALLED)
 	DJANGO_STATIC_MANIFEST=1 $(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) \
 		--workers $${WEB_CONCURRENCY:-3} --timeout 30 --graceful-timeout 20
 
+# The suite runs on every core (pytest-xdist); PYTEST_ARGS="-n 0" runs it in one process.
+PYTEST_ARGS ?= -n auto
+
 test: $(INSTALLED)
 	$(PY) tools/fetch_vnu.py
 	$(PY) -m pytest $(PYTEST_ARGS)

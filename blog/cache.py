@@ -92,9 +92,10 @@ def _next_change_by_clock(now):
     return min(moments).timestamp() if moments else None
 
 
-def new_generation(*, posts_changed=True):
+def new_generation(*, posts_changed=True, look_ahead=True):
     """Retire every cached page: the next request renders afresh. With posts_changed=False
-    (a comment changed), what depends on posts alone stays."""
+    (a comment changed), what depends on posts alone stays. look_ahead=False skips finding the
+    next scheduled change (the record made again at commit does it)."""
     now = timezone.now()
     posts_token = ""
     if not posts_changed:
@@ -109,7 +110,7 @@ def new_generation(*, posts_changed=True):
     generation = Generation(
         token=secrets.token_hex(8),
         made_at=now.timestamp(),
-        valid_until=_next_change_by_clock(now),
+        valid_until=_next_change_by_clock(now) if look_ahead else None,
         posts_token=posts_token or secrets.token_hex(8),
     )
     try:
@@ -153,8 +154,11 @@ def remember(name, compute, *, scope="posts"):
 
 
 def content_changed(*, posts_changed=True):
-    """Retire every cached page now, and again once the current transaction commits."""
-    new_generation(posts_changed=posts_changed)
+    """Retire every cached page now, and again once the current transaction commits (that
+    second record also looks ahead for the next scheduled change; outside a transaction it is
+    made at once)."""
+    if transaction.get_connection().in_atomic_block:
+        new_generation(posts_changed=posts_changed, look_ahead=False)
     transaction.on_commit(lambda: new_generation(posts_changed=posts_changed))
 
 
