@@ -137,11 +137,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def redis_location(url, test_worker=""):
+    """The Redis URL; under parallel tests (pytest-xdist sets PYTEST_XDIST_WORKER=gw0, gw1, …)
+    each worker process gets a database of its own, so that one worker emptying its cache
+    never empties another's."""
+    if not test_worker.startswith("gw"):
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    database = (base + 1 + int(test_worker[2:])) % 16  # Redis has 16 databases by default
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
+            "LOCATION": redis_location(
+                os.environ["REDIS_URL"], os.environ.get("PYTEST_XDIST_WORKER", "")
+            ),
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "blog"),
             # A Redis that stops answering fails a call in a second, not a worker's lifetime.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},

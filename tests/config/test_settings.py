@@ -25,6 +25,7 @@ def load_settings(**env):
             "REDIS_URL",
             "EMAIL_URL",
             "ALLOWED_HOSTS",
+            "PYTEST_XDIST_WORKER",
         }
     }
     return subprocess.run(
@@ -101,3 +102,11 @@ def test_allowed_hosts_come_from_the_environment():
         load_settings(SECRET_KEY="x" * 50, ALLOWED_HOSTS="blog.example, www.blog.example").stdout
     )
     assert values["hosts"] == ["blog.example", "www.blog.example"]
+
+
+def test_parallel_test_workers_each_get_their_own_redis_database():
+    from config.settings import redis_location
+
+    assert redis_location("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
+    assert redis_location("redis://127.0.0.1:6379/0", "gw0") == "redis://127.0.0.1:6379/1"
+    assert redis_location("redis://h:6379", "gw1") == "redis://h:6379/2"
