@@ -185,18 +185,22 @@ def csrf(request):
     return {"csrf_token": SimpleLazyObject(token)}
 
 
-def request_is_cacheable(request):
-    if request.method not in {"GET", "HEAD"} or not settings.BLOG_PAGE_CACHE:
-        return False
-    if (
-        request.path.startswith(settings.BLOG_UNCACHED_PREFIXES)
-        or "HTTP_AUTHORIZATION" in request.META
-    ):
-        return False
+def is_personal(request):
+    """A request whose pages may differ from everyone else's: logged in, a commenter with a
+    held comment or remembered details, a message to show, credentials."""
     from comments.forms import HELD_COOKIE, REMEMBER_COOKIE
 
     personal = {settings.SESSION_COOKIE_NAME, HELD_COOKIE, REMEMBER_COOKIE, "messages"}
-    return not personal & request.COOKIES.keys()
+    return bool(personal & request.COOKIES.keys()) or "HTTP_AUTHORIZATION" in request.META
+
+
+def request_is_cacheable(request):
+    return (
+        request.method in {"GET", "HEAD"}
+        and settings.BLOG_PAGE_CACHE
+        and not request.path.startswith(settings.BLOG_UNCACHED_PREFIXES)
+        and not is_personal(request)
+    )
 
 
 def response_is_cacheable(response):
@@ -225,7 +229,9 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not request_is_cacheable(request):
             response = self.get_response(request)
-            if "Cache-Control" not in response:
+            # A page made for this reader alone must not be kept by a shared cache; anything
+            # else (media, static, the page cache switched off) keeps its own headers.
+            if is_personal(request) and "Cache-Control" not in response:
                 response["Cache-Control"] = "private, no-cache"
             return response
         try:
@@ -248,21 +254,16 @@ class PageCacheMiddleware:
             has_form = entry[3] if entry else True  # unknown: keep it out of shared caches
             return self._headers(not_modified, etag, generation, has_form)
         if entry is not None:
-            response = self._from_entry(request, entry)
+            response, has_form = self._from_entry(request, entry), entry[3]
             response["X-Page-Cache"] = "hit"
         else:
             response = self.get_response(request)
             if not response_is_cacheable(response):
                 return response
+            has_form = bool(getattr(request, "page_csrf_tokens", ()))
             self._store(request, response, key, generation)
             response["X-Page-Cache"] = "miss"
-        return self._headers(response, etag, generation, self._has_form(response, request))
-
-    @staticmethod
-    def _has_form(response, request):
-        return bool(getattr(request, "page_csrf_tokens", None)) or getattr(
-            response, "_page_has_form", False
-        )
+        return self._headers(response, etag, generation, has_form)
 
     def _store(self, request, response, key, generation):
         content = response.content
@@ -280,9 +281,7 @@ class PageCacheMiddleware:
         _token, content, headers, has_form = entry
         if has_form:
             content = content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
-        response = HttpResponse(content, headers=headers)
-        response._page_has_form = has_form
-        return response
+        return HttpResponse(content, headers=headers)
 
     @staticmethod
     def _headers(response, etag, generation, has_form):

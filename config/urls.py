@@ -30,9 +30,12 @@ def healthz(request):
 def serve_media(request, path):
     """Uploaded pictures, served by the site itself unless a web server or S3 does it."""
     try:
-        return serve(request, path, document_root=settings.MEDIA_ROOT)
+        response = serve(request, path, document_root=settings.MEDIA_ROOT)
     except OSError:  # a name the file system cannot even hold (too long, NUL byte…)
         raise Http404("No such file.") from None
+    # Every stored name is unique and never reused: browsers and CDNs may keep it for good.
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 urlpatterns = [

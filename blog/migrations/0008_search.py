@@ -20,9 +20,15 @@ def fill_search_fields(apps, schema_editor):
     """Plain text and search vectors for the posts that exist."""
     from blog.markup import plain_text
 
-    posts = apps.get_model("blog", "Post").objects
-    for pk, body_html in posts.values_list("pk", "body_html").iterator():
-        posts.filter(pk=pk).update(body_text=plain_text(body_html))
+    Post = apps.get_model("blog", "Post")
+    batch = []
+    for post in Post.objects.only("pk", "body_html").iterator(chunk_size=1000):
+        post.body_text = plain_text(post.body_html)
+        batch.append(post)
+        if len(batch) == 1000:
+            Post.objects.bulk_update(batch, ["body_text"])
+            batch = []
+    Post.objects.bulk_update(batch, ["body_text"])
     if schema_editor.connection.vendor == "postgresql":
         config = settings.BLOG_SEARCH_CONFIG
         schema_editor.execute(

@@ -289,3 +289,15 @@ def test_a_comment_keeps_the_sidebar_and_post_counts_but_not_the_comment_counts(
     assert "Page 1 of 3" in text(fetch(client, "/comments/"))  # counted again
     make_post(title="New post", tags=["fresh"])  # posts changed: the sidebar is rebuilt
     assert "fresh" in sidebar()
+
+
+def test_media_keeps_its_own_long_caching_and_only_personal_pages_are_marked_private(client):
+    from tests.factories import make_picture
+
+    post = make_post(title="Pictured")
+    picture = make_picture(post=post)
+    media = client.get(picture.display.url)
+    assert media.status_code == 200
+    assert media["Cache-Control"] == "public, max-age=31536000, immutable"
+    client.force_login(make_user())
+    assert client.get("/")["Cache-Control"] == "private, no-cache"
