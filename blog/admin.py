@@ -15,6 +15,7 @@ from taggit.models import Tag
 
 from accounts.admin import CheckedRelationsAdmin, OwnedRowsAdmin
 
+from .markup import POST_BODY_MAX_CHARS
 from .models import Path, Post, PostImage, PostRevision, split_path
 from .uploads import open_upload
 
@@ -319,6 +320,14 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
         """The HTML the site will show for the unsaved text in the form (same pipeline)."""
         if request.method != "POST" or not self.has_add_permission(request):
             raise PermissionDenied
+        too_long = [
+            name
+            for name in ("body", "summary")
+            if len(request.POST.get(name, "")) > POST_BODY_MAX_CHARS
+        ]
+        if too_long:
+            message = f"The {too_long[0]} is longer than {POST_BODY_MAX_CHARS:,} characters."
+            return JsonResponse({"error": message}, status=413)
         draft = Post(
             title=request.POST.get("title", ""),
             slug=request.POST.get("slug", ""),

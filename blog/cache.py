@@ -44,11 +44,12 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import http_date, quote_etag
+from django.utils.module_loading import import_string
 
 logger = logging.getLogger("blog.cache")
 
 GENERATION_KEY = "pages:generation"
-CSRF_PLACEHOLDER = "@@csrf-token-placeholder-9d1f6c@@"
+PLACEHOLDER = "@@personal-value-9d1f6c:{}@@"  # in a cached page, for a value made per reader
 # Apps whose rows appear on public pages; a write to any of their models retires every page.
 CONTENT_APPS = {"blog", "comments", "accounts", "taggit"}
 KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Link")
@@ -179,7 +180,9 @@ def csrf(request):
 
     def token():
         value = get_token(request)
-        request.page_csrf_tokens = {*getattr(request, "page_csrf_tokens", ()), value}
+        personal = getattr(request, "page_personal_values", None)
+        if personal is not None:
+            personal[value] = "csrf"
         return value
 
     return {"csrf_token": SimpleLazyObject(token)}
@@ -187,11 +190,27 @@ def csrf(request):
 
 def is_personal(request):
     """A request whose pages may differ from everyone else's: logged in, a commenter with a
-    held comment or remembered details, a message to show, credentials."""
-    from comments.forms import HELD_COOKIE, REMEMBER_COOKIE
-
-    personal = {settings.SESSION_COOKIE_NAME, HELD_COOKIE, REMEMBER_COOKIE, "messages"}
+    held comment or remembered details, a message to show, credentials. The cookies that make
+    a request personal are named in settings (PAGE_CACHE_PERSONAL_COOKIES)."""
+    personal = {settings.SESSION_COOKIE_NAME, *settings.PAGE_CACHE_PERSONAL_COOKIES}
     return bool(personal & request.COOKIES.keys()) or "HTTP_AUTHORIZATION" in request.META
+
+
+def personal_value(request, name):
+    """A fresh value for this reader in place of a cached page's placeholder `name`
+    ("csrf", or "comment-form:12": a maker from PAGE_CACHE_PERSONAL_VALUES and its argument)."""
+    kind, _, argument = name.partition(":")
+    maker = import_string(settings.PAGE_CACHE_PERSONAL_VALUES[kind])
+    return maker(request, argument) if argument else maker(request)
+
+
+def reader_digest(request, secret=None):
+    """Who holds a page with a form: a digest of their CSRF secret ("" for none)."""
+    if secret is None:
+        secret = request.META.get("CSRF_COOKIE") or request.COOKIES.get(
+            settings.CSRF_COOKIE_NAME, ""
+        )
+    return hashlib.sha256(secret.encode()).hexdigest()[:16] if secret else ""
 
 
 def request_is_cacheable(request):
@@ -214,8 +233,24 @@ def response_is_cacheable(response):
 
 
 def page_key(request):
-    address = f"{request.get_host()}\n{request.get_full_path()}"
+    """The cache key of a page: host, path and the query parameters pages read (others, such
+    as a random cache-buster, neither make new entries nor change the page)."""
+    address = f"{request.get_host()}\n{request.path}\n{used_query(request)}"
     return f"pages:{hashlib.sha256(address.encode()).hexdigest()}"
+
+
+def used_query(request, *, leave_out=()):
+    """The query parameters pages read (PAGE_CACHE_QUERY_PARAMETERS), sorted, as text."""
+    return "&".join(
+        f"{name}={value}"
+        for name in sorted(settings.PAGE_CACHE_QUERY_PARAMETERS)
+        if name not in leave_out
+        for value in request.GET.getlist(name)
+    )
+
+
+def placeholder(name):
+    return PLACEHOLDER.format(name).encode()
 
 
 class PageCacheMiddleware:
@@ -246,51 +281,65 @@ class PageCacheMiddleware:
         except Exception:
             logger.exception("cache unavailable: serving the page from the database")
             return self.get_response(request)
-        etag = quote_etag(key.rsplit(":", 1)[1][:32] + generation.token)
-        not_modified = get_conditional_response(
-            request, etag=etag, last_modified=generation.last_modified
-        )
-        if not_modified is not None:
-            has_form = entry[3] if entry else True  # unknown: keep it out of shared caches
-            return self._headers(not_modified, etag, generation, has_form)
         if entry is not None:
+            # A page with a form holds this reader's CSRF token: a 304 only for the same reader.
+            etag = self._etag(key, generation, entry[3], reader_digest(request))
+            not_modified = get_conditional_response(
+                request, etag=etag, last_modified=None if entry[3] else generation.last_modified
+            )
+            if not_modified is not None:
+                return self._headers(not_modified, etag, generation, entry[3])
             response, has_form = self._from_entry(request, entry), entry[3]
             response["X-Page-Cache"] = "hit"
         else:
+            request.page_personal_values = {}
             response = self.get_response(request)
             if not response_is_cacheable(response):
                 return response
-            has_form = bool(getattr(request, "page_csrf_tokens", ()))
+            has_form = "csrf" in request.page_personal_values.values()
             self._store(request, response, key, generation)
             response["X-Page-Cache"] = "miss"
-        return self._headers(response, etag, generation, has_form)
+        return self._headers(
+            response,
+            self._etag(key, generation, has_form, reader_digest(request)),
+            generation,
+            has_form,
+        )
+
+    @staticmethod
+    def _etag(key, generation, has_form, reader):
+        return quote_etag(
+            key.rsplit(":", 1)[1][:32] + generation.token + (reader if has_form else "")
+        )
 
     def _store(self, request, response, key, generation):
         content = response.content
-        tokens = getattr(request, "page_csrf_tokens", ())
-        for token in tokens:
-            content = content.replace(token.encode(), CSRF_PLACEHOLDER.encode())
+        values = request.page_personal_values
+        for value, name in values.items():
+            content = content.replace(value.encode(), placeholder(name))
         headers = {name: response[name] for name in KEPT_HEADERS if name in response}
+        has_form = "csrf" in values.values()
         try:
-            entry = (generation.token, content, headers, bool(tokens))
+            entry = (generation.token, content, headers, has_form, sorted(set(values.values())))
             cache.set(key, entry, settings.BLOG_PAGE_CACHE_SECONDS)
         except Exception:
             logger.exception("cache unavailable: page not stored")
 
     def _from_entry(self, request, entry):
-        _token, content, headers, has_form = entry
-        if has_form:
-            content = content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+        _token, content, headers, _has_form, names = entry
+        for name in names:
+            content = content.replace(placeholder(name), personal_value(request, name).encode())
         return HttpResponse(content, headers=headers)
 
     @staticmethod
     def _headers(response, etag, generation, has_form):
         response["ETag"] = etag
-        response["Last-Modified"] = http_date(generation.last_modified)
         if has_form:
-            # The form's CSRF token is this reader's: no shared cache may keep the page.
+            # The form's CSRF token is this reader's: no shared cache may keep the page, and
+            # only the ETag (which names the reader) may revalidate it; a date cannot.
             response["Cache-Control"] = "private, max-age=0, must-revalidate"
         else:
+            response["Last-Modified"] = http_date(generation.last_modified)
             response["Cache-Control"] = (
                 f"public, max-age=0, s-maxage={settings.BLOG_CDN_MAX_AGE}, "
                 f"stale-while-revalidate={settings.BLOG_CDN_STALE_SECONDS}"

@@ -1,26 +1,38 @@
 """Markdown rendering and HTML sanitising: the one place where text becomes HTML.
 
 Every piece of HTML the site prints that came from an author, a commenter or an import is
-produced here, and the nh3 allowlist is always the last step, after every Markdown extension.
+produced here, and the nh3 allowlist is always the last step.
+
+Markdown is parsed by markdown-it-py, a CommonMark parser built for untrusted input: its time
+grows linearly with the text, whatever its shape (runs of brackets, emphasis, backticks, deep
+nesting; tests/blog/test_pathological_markup.py). Python-Markdown, used before, took seconds
+on a few thousand "[" and overflowed the stack on nested list markers.
 """
 
 import html as htmllib
 import re
-import threading
-import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 
-import markdown
 import nh3
 from django.conf import settings
-from markdown.extensions import Extension
-from markdown.inlinepatterns import InlineProcessor
-from markdown.treeprocessors import Treeprocessor
+from django.utils.text import slugify
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml, unescapeAll
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
+from pygments.util import ClassNotFound
 
 MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 URL_SCHEMES = {"http", "https", "mailto"}
 PYGMENTS_CLASSES = {name for name in STANDARD_TYPES.values() if name} | {"hll"}
+# The longest texts the forms and importers accept; rendering time is linear in the length,
+# so these bound the time any one text can take (docs/performance.md, "Hostile Markdown").
+POST_BODY_MAX_CHARS = 100_000
+COMMENT_BODY_MAX_CHARS = 10_000
 
 
 @dataclass(frozen=True)
@@ -35,107 +47,216 @@ class Picture:
     caption: str
 
 
-class PictureTreeprocessor(Treeprocessor):
-    """`![alt](image:3 "caption")` shows the post's picture number 3, sized and lazy."""
-
-    def __init__(self, md, pictures):
-        super().__init__(md)
-        self.pictures = pictures
-
-    def run(self, root):
-        for parent in root.iter():
-            for image in parent.findall("img"):
-                if image.get("src", "").startswith("image:"):
-                    self.place(parent, image)
-
-    def place(self, parent, image):
-        key = image.get("src").removeprefix("image:")
-        picture = self.pictures.get(int(key)) if key.isdigit() else None
-        if picture is None:
-            missing = etree.Element("span", {"class": "missing-picture"})
-            missing.text, missing.tail = f"[picture {key} not found]", image.tail
-            parent.insert(list(parent).index(image), missing)
-            parent.remove(image)
-            return
-        image.set("src", picture.src)
-        image.set("alt", image.get("alt") or picture.alt)
-        image.set("title", image.get("title") or picture.caption)
-        image.set("width", str(picture.width))
-        image.set("height", str(picture.height))
-        image.set("srcset", picture.srcset)
-        image.set("sizes", "(max-width: 46rem) 100vw, 46rem")
-        image.set("loading", "lazy")
-        image.set("data-figure", "yes")
+# --- Markdown: token rules shared by the post and comment parsers -------------------------
 
 
-class FigureTreeprocessor(Treeprocessor):
+def _html_token(content):
+    token = Token("html_inline", "", 0)
+    token.content = content
+    return token
+
+
+def place_pictures(state):
+    """`![alt](image:3 "caption")` shows the post's picture number 3, sized and lazy; a number
+    the post does not have shows as a visible note."""
+    pictures = state.env.get("pictures") or {}
+    for block in state.tokens:
+        for index, token in enumerate(block.children or ()):
+            if token.type != "image" or not token.attrGet("src").startswith("image:"):
+                continue
+            key = token.attrGet("src").removeprefix("image:")
+            picture = pictures.get(int(key)) if key.isdigit() and len(key) < 18 else None
+            if picture is None:
+                note = f"[picture {escapeHtml(key)} not found]"
+                block.children[index] = _html_token(f'<span class="missing-picture">{note}</span>')
+                continue
+            if not token.children:
+                alt = Token("text", "", 0)
+                alt.content = picture.alt
+                token.children = [alt]
+            token.attrs.update(
+                src=picture.src,
+                title=token.attrGet("title") or picture.caption,
+                width=str(picture.width),
+                height=str(picture.height),
+                srcset=picture.srcset,
+                sizes="(max-width: 46rem) 100vw, 46rem",
+                loading="lazy",
+            )
+            token.meta["is_picture"] = True
+
+
+def make_figures(state):
     """A paragraph holding only an image with a title (or one of the post's pictures) becomes
     <figure>, the title its <figcaption>."""
+    tokens = state.tokens
+    for index in range(1, len(tokens) - 1):
+        opening, inline, closing = tokens[index - 1], tokens[index], tokens[index + 1]
+        if opening.type != "paragraph_open" or opening.hidden or closing.type != "paragraph_close":
+            continue
+        children = [
+            c for c in inline.children or () if not (c.type == "text" and not c.content.strip())
+        ]
+        if len(children) != 1 or children[0].type != "image":
+            continue
+        image = children[0]
+        caption = image.attrs.pop("title", "") or ""
+        if not (caption or image.meta.get("is_picture")):
+            continue
+        opening.tag = closing.tag = "figure"
+        inline.children = [image]
+        if caption:
+            inline.children.append(
+                _html_token(f"<figcaption>{escapeHtml(str(caption))}</figcaption>")
+            )
 
-    def run(self, root):
-        for paragraph in root.iter("p"):
-            if len(paragraph) != 1 or (paragraph.text or "").strip():
+
+def heading_anchors(state):
+    """Every heading gets an id (prefixed per post, so several posts can share one page) and a
+    "¶" link to itself."""
+    prefix = state.env.get("id_prefix", "")
+    seen = set()
+    for index, token in enumerate(state.tokens):
+        if token.type != "heading_open":
+            continue
+        inline = state.tokens[index + 1]
+        words = "".join(
+            c.content for c in inline.children or () if c.type in {"text", "code_inline"}
+        )
+        base = slugify(words, allow_unicode=True)[:80] or "section"
+        slug, number = base, 0
+        while slug in seen:
+            number += 1
+            slug = f"{base}_{number}"
+        seen.add(slug)
+        token.attrSet("id", prefix + slug)
+        link = Token("link_open", "a", 1)
+        link.attrs = {
+            "class": "headerlink",
+            "href": f"#{prefix}{slug}",
+            "title": "Link to this section",
+        }
+        sign = Token("text", "", 0)
+        sign.content = "¶"
+        inline.children = [*(inline.children or ()), link, sign, Token("link_close", "a", -1)]
+
+
+BARE_URL = re.compile(r"(?<![\w/])(https?://[^\s<>\"]*[^\s<>\".,;:!?)\]'])")
+
+
+def link_bare_urls(state):
+    """A bare http(s) URL in a comment's text becomes a link (not inside links or code)."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children, depth = [], 0
+        for token in block.children:
+            depth += token.type == "link_open"
+            depth -= token.type == "link_close"
+            if token.type != "text" or depth or "://" not in token.content:
+                children.append(token)
                 continue
-            image = paragraph[0]
-            caption = image.get("title")
-            is_picture = image.attrib.pop("data-figure", None)
-            if image.tag != "img" or not (caption or is_picture) or (image.tail or "").strip():
-                continue
-            paragraph.tag = "figure"
-            image.attrib.pop("title", None)
-            image.tail = None
-            if caption:
-                etree.SubElement(paragraph, "figcaption").text = caption
+            position = 0
+            for match in BARE_URL.finditer(token.content):
+                children.append(_text_token(token.content[position : match.start()]))
+                url = match.group(1)
+                opening = Token("link_open", "a", 1)
+                opening.attrs = {"href": url}
+                children += [opening, _text_token(url), Token("link_close", "a", -1)]
+                position = match.end()
+            children.append(_text_token(token.content[position:]))
+        block.children = children
 
 
-class IdPrefixTreeprocessor(Treeprocessor):
-    """Prefix every id (headings, footnotes) so that several posts can share one page."""
-
-    def __init__(self, md, prefix):
-        super().__init__(md)
-        self.prefix = prefix
-
-    def run(self, root):
-        ids = set()
-        for element in root.iter():
-            if element.get("id"):
-                ids.add(element.get("id"))
-                element.set("id", self.prefix + element.get("id"))
-        for element in root.iter("a"):
-            href = element.get("href", "")
-            if href.startswith("#") and href[1:] in ids:
-                element.set("href", "#" + self.prefix + href[1:])
+def _text_token(content):
+    token = Token("text", "", 0)
+    token.content = content
+    return token
 
 
-class BlogExtension(Extension):
-    def __init__(self, id_prefix="", pictures=None, **kwargs):
-        self.id_prefix = id_prefix
-        self.pictures = pictures or {}
-        super().__init__(**kwargs)
+def render_code(self, tokens, index, options, env):
+    """Fenced code in a language Pygments knows is highlighted (CSS classes, no inline style);
+    anything else is shown as it is."""
+    token = tokens[index]
+    language = unescapeAll(token.info).strip().split(maxsplit=1)[0] if token.info else ""
+    try:
+        lexer = get_lexer_by_name(language) if language and len(language) < 50 else None
+    except ClassNotFound:
+        lexer = None
+    if lexer is None:
+        return f"<pre><code>{escapeHtml(token.content)}</code></pre>\n"
+    return highlight(token.content, lexer, HtmlFormatter(cssclass="highlight"))
 
-    def extendMarkdown(self, md):
-        # Priorities: after inline patterns (20), pictures (17) then figures (15); ids (1) come
-        # after the table of contents (5).
-        md.treeprocessors.register(PictureTreeprocessor(md, self.pictures), "pictures", 17)
-        md.treeprocessors.register(FigureTreeprocessor(md), "figure", 15)
-        if self.id_prefix:
-            md.treeprocessors.register(IdPrefixTreeprocessor(md, self.id_prefix), "id_prefix", 1)
+
+def render_cell(self, tokens, index, options, env):
+    """Table cells carry their alignment as align="…" (the sanitiser allows no style)."""
+    token = tokens[index]
+    style = token.attrs.pop("style", "")
+    if style.startswith("text-align:"):
+        token.attrs["align"] = style.removeprefix("text-align:")
+    return self.renderToken(tokens, index, options, env)
 
 
-POST_EXTENSIONS = [
-    "fenced_code",
-    "codehilite",
-    "tables",
-    "footnotes",
-    "toc",
-    "smarty",
-    "sane_lists",
-]
-POST_EXTENSION_CONFIGS = {
-    "codehilite": {"css_class": "highlight", "guess_lang": False},
-    "tables": {"use_align_attribute": True},
-    "toc": {"permalink": "¶", "permalink_title": "Link to this section"},
-}
+def _footnote_number(token):
+    number = str(token.meta["id"] + 1)
+    sub = token.meta.get("subId", -1)
+    return number, (f"{number}:{sub}" if sub > 0 else number)
+
+
+def render_footnote_ref(self, tokens, index, options, env):
+    prefix = env.get("id_prefix", "")
+    number, ref = _footnote_number(tokens[index])
+    return (
+        f'<sup id="{prefix}fnref:{ref}"><a class="footnote-ref" href="#{prefix}fn:{number}">'
+        f"{number}</a></sup>"
+    )
+
+
+def render_footnote_open(self, tokens, index, options, env):
+    number, _ref = _footnote_number(tokens[index])
+    return f'<li id="{env.get("id_prefix", "")}fn:{number}">'
+
+
+def render_footnote_anchor(self, tokens, index, options, env):
+    _number, ref = _footnote_number(tokens[index])
+    prefix = env.get("id_prefix", "")
+    return f' <a class="footnote-backref" href="#{prefix}fnref:{ref}">\u21a9\ufe0e</a>'
+
+
+def post_parser():
+    """Posts: CommonMark with raw HTML (sanitised afterwards), tables, footnotes, typographic
+    quotes and dashes, highlighted code, heading anchors and the post's own pictures."""
+    parser = MarkdownIt("commonmark", {"html": True, "typographer": True, "xhtmlOut": False})
+    parser.enable(["table", "replacements", "smartquotes"]).use(footnote_plugin, inline=False)
+    parser.core.ruler.push("pictures", place_pictures)
+    parser.core.ruler.push("figures", make_figures)
+    parser.core.ruler.push("heading_anchors", heading_anchors)
+    parser.add_render_rule("fence", render_code)
+    parser.add_render_rule("th_open", render_cell)
+    parser.add_render_rule("td_open", render_cell)
+    parser.add_render_rule("footnote_ref", render_footnote_ref)
+    parser.add_render_rule("footnote_open", render_footnote_open)
+    parser.add_render_rule("footnote_anchor", render_footnote_anchor)
+    parser.add_render_rule("footnote_block_open", lambda *args: '<div class="footnote"><hr><ol>\n')
+    parser.add_render_rule("footnote_block_close", lambda *args: "</ol></div>\n")
+    return parser
+
+
+def comment_parser():
+    """Comments: paragraphs, emphasis, code, links, quotes and lists; no images, headings,
+    rules or raw HTML (shown as the text it is); bare URLs become links."""
+    parser = MarkdownIt("commonmark", {"html": False, "xhtmlOut": False})
+    parser.disable(["heading", "lheading", "hr", "image"])
+    parser.core.ruler.push("bare_urls", link_bare_urls)
+    return parser
+
+
+# Built once per process: a parser holds no state between texts (that lives in `env`).
+POST_PARSER = post_parser()
+COMMENT_PARSER = comment_parser()
+
+
+# --- Sanitising ---------------------------------------------------------------------------
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 POST_ATTRIBUTES = {
@@ -214,14 +335,13 @@ def sanitize_post_html(html, *, id_prefix=""):
     )
 
 
+# --- Posts and comments -------------------------------------------------------------------
+
+
 def markdown_to_html(text, *, id_prefix="", pictures=None):
     """Render Markdown with the post pipeline, then sanitise."""
-    converter = markdown.Markdown(
-        extensions=[*POST_EXTENSIONS, BlogExtension(id_prefix=id_prefix, pictures=pictures)],
-        extension_configs=POST_EXTENSION_CONFIGS,
-        output_format="html",
-    )
-    return sanitize_post_html(converter.convert(text), id_prefix=id_prefix)
+    html = POST_PARSER.render(text, {"id_prefix": id_prefix, "pictures": pictures or {}})
+    return sanitize_post_html(html, id_prefix=id_prefix).strip()
 
 
 def render_post(body, *, id_prefix="", pictures=None, markup="markdown", summary=""):
@@ -243,89 +363,13 @@ def render_post(body, *, id_prefix="", pictures=None, markup="markdown", summary
     return RenderedPost(html=html, excerpt_html=excerpt_html)
 
 
-# HTML as WordPress and blosxom authors wrote it: paragraphs at blank lines, line breaks kept.
-BLOCK_START = re.compile(
-    r"^\s*<(?:p|div|h[1-6]|ul|ol|li|dl|table|blockquote|pre|figure|hr|form|address|section"
-    r"|article|aside|header|footer|details|iframe|object|script|style)[\s>/]",
-    re.IGNORECASE,
-)
-CAPTION = re.compile(r"\[caption([^\]]*)\](.*?)\[/caption\]", re.IGNORECASE | re.DOTALL)
-CAPTION_TEXT = re.compile(r"^(.*(?:</a>|<img[^>]*>))\s*(.*)$", re.IGNORECASE | re.DOTALL)
-
-
-def caption_to_figure(match):
-    """[caption …]<img …> The caption[/caption] → <figure><img …><figcaption>…"""
-    attributes, inner = match.group(1), match.group(2).strip()
-    parts = CAPTION_TEXT.match(inner)
-    media, caption = (parts.group(1), parts.group(2)) if parts else (inner, "")
-    if not caption:
-        found = re.search(r'caption="([^"]*)"', attributes)
-        caption = found.group(1) if found else ""
-    figcaption = f"<figcaption>{caption.strip()}</figcaption>" if caption.strip() else ""
-    return f"<figure>{media}{figcaption}</figure>"
-
-
-def html_paragraphs(text):
-    """WordPress's wpautop, in short: blank lines separate paragraphs, a single newline is a
-    line break, block-level HTML is left as it is; [caption] shortcodes become figures and
-    other shortcodes stay visible as text."""
-    text = CAPTION.sub(caption_to_figure, text.replace("\r\n", "\n"))
-    blocks = []
-    for chunk in re.split(r"\n\s*\n", text.strip()):
-        if not chunk.strip():
-            continue
-        if BLOCK_START.match(chunk) or chunk.lstrip().startswith("<!--"):
-            blocks.append(chunk)
-        else:
-            blocks.append("<p>" + chunk.strip().replace("\n", "<br>\n") + "</p>")
-    return "\n".join(blocks)
-
-
-# Comments: paragraphs, emphasis, code, links, quotes and lists; no images, headings or raw HTML.
-BARE_URL = r"(?<![\w/])(https?://[^\s<>\"]*[^\s<>\".,;:!?)\]'])"
 COMMENT_TAGS = {"p", "br", "em", "strong", "code", "pre", "a", "blockquote", "ul", "ol", "li"}
-
-
-class BareUrlProcessor(InlineProcessor):
-    """Turn a bare http(s) URL in a comment into a link."""
-
-    def handleMatch(self, match, data):
-        link = etree.Element("a", {"href": match.group(1)})
-        link.text = match.group(1)
-        return link, match.start(0), match.end(0)
-
-
-class CommentExtension(Extension):
-    def extendMarkdown(self, md):
-        # Raw HTML is shown as the text it is, not interpreted.
-        md.preprocessors.deregister("html_block")
-        md.inlinePatterns.deregister("html")
-        for name in ("image_link", "image_reference", "short_image_ref"):
-            md.inlinePatterns.deregister(name)
-        for name in ("hashheader", "setextheader", "hr"):
-            md.parser.blockprocessors.deregister(name)
-        md.inlinePatterns.register(BareUrlProcessor(BARE_URL, md), "bare_url", 95)
-
-
-_converters = threading.local()
-
-
-def _comment_converter():
-    """One comment Markdown converter per thread, reset between comments: building one costs
-    more than converting a comment."""
-    converter = getattr(_converters, "comment", None)
-    if converter is None:
-        converter = _converters.comment = markdown.Markdown(
-            extensions=["fenced_code", "sane_lists", CommentExtension()], output_format="html"
-        )
-    return converter
 
 
 def render_comment(text, *, markup="markdown"):
     """A comment's HTML: restricted Markdown (or an imported comment's HTML, in paragraphs),
     then the comment allowlist."""
-    converter = None if markup == "html" else _comment_converter().reset()
-    html = html_paragraphs(text) if converter is None else converter.convert(text)
+    html = html_paragraphs(text) if markup == "html" else COMMENT_PARSER.render(text)
     return nh3.clean(
         focusable_code_blocks(html),
         tags=COMMENT_TAGS,
@@ -336,7 +380,65 @@ def render_comment(text, *, markup="markdown"):
         ),
         url_schemes=URL_SCHEMES,
         link_rel="nofollow ugc noopener",
-    )
+    ).strip()
+
+
+# --- HTML as WordPress and blosxom authors wrote it ---------------------------------------
+
+BLOCK_START = re.compile(
+    r"^\s*<(?:p|div|h[1-6]|ul|ol|li|dl|table|blockquote|pre|figure|hr|form|address|section"
+    r"|article|aside|header|footer|details|iframe|object|script|style)[\s>/]",
+    re.IGNORECASE,
+)
+CAPTION_TAG = re.compile(r"\[caption([^\]]{0,2000})\]|\[/caption\]", re.IGNORECASE)
+CAPTION_ATTRIBUTE = re.compile(r'caption="([^"]*)"')
+MEDIA_END = re.compile(r"</a>|<img[^>]*>", re.IGNORECASE)
+
+
+def caption_to_figure(attributes, inner):
+    """[caption …]<img …> The caption[/caption] → <figure><img …><figcaption>…"""
+    inner = inner.strip()
+    ends = list(MEDIA_END.finditer(inner))
+    media, caption = (inner[: ends[-1].end()], inner[ends[-1].end() :]) if ends else (inner, "")
+    if not caption.strip():
+        found = CAPTION_ATTRIBUTE.search(attributes)
+        caption = found.group(1) if found else ""
+    figcaption = f"<figcaption>{caption.strip()}</figcaption>" if caption.strip() else ""
+    return f"<figure>{media}{figcaption}</figure>"
+
+
+def captions_to_figures(text):
+    """Each [caption]…[/caption] pair, found in one pass (a lazy regex over unclosed openers
+    would be quadratic)."""
+    pieces, position, opened = [], 0, None
+    for match in CAPTION_TAG.finditer(text):
+        if match.group(0).startswith("[/"):
+            if opened is not None:
+                pieces.append(text[position : opened.start()])
+                pieces.append(
+                    caption_to_figure(opened.group(1), text[opened.end() : match.start()])
+                )
+                position, opened = match.end(), None
+        else:
+            opened = match
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def html_paragraphs(text):
+    """WordPress's wpautop, in short: blank lines separate paragraphs, a single newline is a
+    line break, block-level HTML is left as it is; [caption] shortcodes become figures and
+    other shortcodes stay visible as text."""
+    text = captions_to_figures(text.replace("\r\n", "\n"))
+    blocks = []
+    for chunk in re.split(r"\n[ \t]*(?:\n[ \t]*)+", text.strip()):
+        if not chunk.strip():
+            continue
+        if BLOCK_START.match(chunk) or chunk.lstrip().startswith("<!--"):
+            blocks.append(chunk)
+        else:
+            blocks.append("<p>" + chunk.strip().replace("\n", "<br>\n") + "</p>")
+    return "\n".join(blocks)
 
 
 BLOCK_TAG = re.compile(

@@ -15,7 +15,7 @@ from taggit.models import Tag
 from comments.forms import CommentForm, held_comment_ids, remembered_commenter
 from comments.models import Comment
 
-from .cache import remember
+from .cache import remember, used_query
 from .models import Path, Post, TaggedPost, post_from_share_token
 from .search import Filters, add_snippets, clean_query, facets, matching_posts
 
@@ -63,11 +63,10 @@ def page_or_404(request, queryset, per_page, *, count_scope="posts", count_with=
     """The page of `queryset` that ?page= asks for; 404 for one that does not exist.
     count_scope: what the total depends on (see blog.cache.remember); count_with: a cheaper
     way to count the same rows."""
-    params = sorted((name, value) for name, value in request.GET.items() if name != "page")
     paginator = FromEitherEndPaginator(
         queryset,
         per_page,
-        count_key=f"{request.path}?{params}",
+        count_key=f"{request.path}?{used_query(request, leave_out={'page'})}",
         count_scope=count_scope,
         count_with=count_with,
     )
@@ -129,14 +128,14 @@ def published_post_or_404(year, month, day, slug, *, with_tags=True):
 @require_GET
 def post_detail(request, year, month, day, slug):
     post = published_post_or_404(year, month, day, slug)
-    form = CommentForm(post=post, initial=remembered_commenter(request))
+    form = CommentForm(post=post, request=request, initial=remembered_commenter(request))
     reply_to = request.GET.get("reply_to", "")
     if reply_to.isdigit():
         form.initial["parent"] = int(reply_to)
     return render_post_page(request, post, comment_form=form)
 
 
-def render_post_page(request, post, *, comment_form, comment_preview=None):
+def render_post_page(request, post, *, comment_form, comment_preview=None, status=200):
     """The permalink page: the post, its neighbours and related posts, its comments and form."""
     return render(
         request,
@@ -150,6 +149,7 @@ def render_post_page(request, post, *, comment_form, comment_preview=None):
             "comment_form": comment_form,
             "comment_preview": comment_preview,
         },
+        status=status,
     )
 
 

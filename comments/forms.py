@@ -1,17 +1,36 @@
+import hashlib
+import re
 import time
 
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.middleware.csrf import get_token
 
 from .models import Comment
 
 TOKEN_SALT = "comments.form-issued"
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
-def issue_token(post):
-    """A signed note of which post's form this is and when it was shown."""
-    return signing.dumps({"post": post.pk, "at": int(time.time())}, salt=TOKEN_SALT)
+def reader_id(request):
+    """Who a form was shown to: a digest of the reader's CSRF secret (their cookie)."""
+    secret = request.META.get("CSRF_COOKIE", "")
+    return hashlib.sha256(f"comment-form-reader:{secret}".encode()).hexdigest()[:20]
+
+
+def issue_token(request, post_id):
+    """A signed note of which post's form this is, whom it was shown to and when. Made for each
+    reader (blog.cache replaces it in cached pages, like the CSRF token)."""
+    get_token(request)  # the reader's CSRF secret exists from here on
+    token = signing.dumps(
+        {"post": int(post_id), "at": int(time.time()), "reader": reader_id(request)},
+        salt=TOKEN_SALT,
+    )
+    personal = getattr(request, "page_personal_values", None)
+    if personal is not None:
+        personal[token] = f"comment-form:{int(post_id)}"
+    return token
 
 
 class CommentForm(forms.ModelForm):
@@ -40,11 +59,15 @@ class CommentForm(forms.ModelForm):
         }
         widgets = {"body": forms.Textarea(attrs={"rows": 6})}
 
-    def __init__(self, *args, post, **kwargs):
-        self.post = post
+    def __init__(self, *args, post, request, **kwargs):
+        self.post, self.request = post, request
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial.setdefault("issued", issue_token(post))
+            self.initial.setdefault("issued", issue_token(request, post.pk))
+
+    def clean_author_name(self):
+        # A line break in a name could forge lines in the mails that quote it.
+        return CONTROL_CHARACTERS.sub(" ", self.cleaned_data["author_name"]).strip()
 
     def clean_homepage(self):
         if self.cleaned_data["homepage"]:
@@ -68,6 +91,12 @@ class CommentForm(forms.ModelForm):
             ) from None
         if token.get("post") != self.post.pk:
             raise forms.ValidationError("This form belongs to another post.", code="stale")
+        if token.get("reader") != reader_id(self.request):
+            raise forms.ValidationError(
+                "This form was shown to another browser (or your cookies changed). Please "
+                "send your comment again.",
+                code="stale",
+            )
         if time.time() - token["at"] < settings.COMMENTS_MIN_SECONDS:
             raise forms.ValidationError(
                 "That was sent too quickly after the page loaded. Please wait a moment and "
@@ -90,6 +119,11 @@ class CommentForm(forms.ModelForm):
     def token_is_stale(self):
         """The token cannot become valid by waiting: the form needs a new one."""
         return self.has_error("issued", code="stale")
+
+    def renew_token(self):
+        """Replace a token that waiting cannot mend; everything typed stays."""
+        self.data = self.data.copy()
+        self.data["issued"] = issue_token(self.request, self.post.pk)
 
 
 HELD_COOKIE = "held_comments"
@@ -132,6 +166,7 @@ def remember_commenter(response, request, form, comment):
             max_age=COOKIE_AGE,
             httponly=True,
             samesite="Lax",
+            secure=request.is_secure(),
         )
     elif REMEMBER_COOKIE in request.COOKIES:
         response.delete_cookie(REMEMBER_COOKIE)
@@ -144,4 +179,5 @@ def remember_commenter(response, request, form, comment):
             max_age=COOKIE_AGE,
             httponly=True,
             samesite="Lax",
+            secure=request.is_secure(),
         )

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog.cache import content_changed
-from blog.markup import render_comment
+from blog.markup import COMMENT_BODY_MAX_CHARS, render_comment
 from blog.models import Post
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ class Comment(models.Model):
         on_delete=models.SET_NULL,
         related_name="comments",
     )
-    body = models.TextField(max_length=10_000)
+    body = models.TextField(max_length=COMMENT_BODY_MAX_CHARS)
     body_html = models.TextField(editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
@@ -144,7 +144,8 @@ class Comment(models.Model):
         return f"Comment by {self.author_name} on {self.post_id}"
 
     def save(self, *args, **kwargs):
-        self.render()
+        if self.__dict__.get("_rendered_from") != (self.body, self.markup):
+            self.render()
         self.depth = self.parent.depth + 1 if self.parent_id else 1
         with transaction.atomic():
             lock_posts([self.post_id])
@@ -163,6 +164,7 @@ class Comment(models.Model):
 
     def render(self):
         self.body_html = render_comment(self.body, markup=self.markup)
+        self._rendered_from = (self.body, self.markup)
 
     def get_admin_url(self):
         return reverse("admin:comments_comment_change", args=[self.pk])

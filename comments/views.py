@@ -1,6 +1,7 @@
 import datetime
 import hashlib
 import logging
+from contextlib import contextmanager, suppress
 
 from django.conf import settings
 from django.core.cache import cache
@@ -13,8 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from blog.models import Path, Post
 from blog.views import page_or_404, published_post_or_404, render_post_page
+from config.client_address import client_address
 
-from .forms import CommentForm, issue_token, remember_commenter
+from .forms import CommentForm, remember_commenter
 from .models import Comment, ModerationRule, Rejected
 
 logger = logging.getLogger(__name__)
@@ -23,30 +25,41 @@ logger = logging.getLogger(__name__)
 @require_POST
 def post_comment(request, year, month, day, slug):
     post = published_post_or_404(year, month, day, slug)
+    form = CommentForm(request.POST, post=post, request=request)
     if not post.comments_are_open:
-        return render(request, "comments/closed.html", {"post": post}, status=403)
-    form = CommentForm(request.POST, post=post)
-    if not form.is_valid() or "preview" in request.POST:
+        context = {"post": post, "body": request.POST.get("body", "")}
+        return render(request, "comments/closed.html", context, status=403)
+    if not form.is_valid():
         return show_form_again(request, post, form)
+    is_preview = "preview" in request.POST
+    if exceeds_rate(request, form.cleaned_data["author_email"], previews=is_preview):
+        form.add_error(
+            None,
+            "You have sent several comments in a short time, so this one was not stored. "
+            "Please wait a few minutes and send it again; your text is kept below.",
+        )
+        return show_form_again(request, post, form, status=429)
     comment = form.save(commit=False)
     comment.post = post
+    comment.render()  # once: moderation reads the HTML, and save() keeps it
+    if is_preview:
+        return show_form_again(request, post, form, preview=comment)
     comment.user = request.user if request.user.is_authenticated else None
-    comment.ip_address = request.META.get("REMOTE_ADDR")
+    comment.ip_address = client_address(request) or None
     comment.user_agent = request.META.get("HTTP_USER_AGENT", "")[:300]
     comment.attach_to(form.cleaned_data["parent"], settings.COMMENTS_MAX_DEPTH)
-    comment.render()
     try:
         comment.moderate(list(ModerationRule.objects.all()))
     except Rejected as refusal:
-        return render(
-            request, "comments/refused.html", {"post": post, "reason": refusal}, status=400
+        form.add_error(
+            None, f"{refusal} It contains something this site's moderators do not accept."
         )
+        return show_form_again(request, post, form, status=400)
     earlier = earlier_copy(comment)
-    if earlier is not None:
+    if earlier is not None:  # sent twice: the first copy stands
         return redirect(earlier.get_absolute_url() if earlier.pk else post.get_absolute_url())
-    if is_flooding(comment):
-        return render(request, "comments/flood.html", {"post": post}, status=429)
-    comment.save()
+    with claimed(comment):
+        comment.save()
     site_url = f"{request.scheme}://{request.get_host()}"
     transaction.on_commit(lambda: comment.notify_post_author(site_url))
     response = redirect(comment.get_absolute_url())
@@ -54,23 +67,24 @@ def post_comment(request, year, month, day, slug):
     return response
 
 
-def show_form_again(request, post, form):
-    """The permalink with the form as it was sent: its errors, or a preview of the comment."""
+def show_form_again(request, post, form, *, preview=None, status=200):
+    """The comment form as it was sent, with its errors (or the reason it was refused) or a
+    preview of the comment: nothing the reader typed is lost."""
     if form.token_is_stale:
-        form.data = form.data.copy()
-        form.data["issued"] = issue_token(post)
-    preview = None
-    if form.is_valid():
-        preview = Comment(
-            body=form.cleaned_data["body"], author_name=form.cleaned_data["author_name"]
-        )
-        preview.render()
-    return render_post_page(request, post, comment_form=form, comment_preview=preview)
+        form.renew_token()
+    return render_post_page(
+        request, post, comment_form=form, comment_preview=preview, status=status
+    )
+
+
+def fingerprint(comment):
+    text = f"{comment.post_id}\n{comment.author_email.lower()}\n{comment.body}"
+    return f"comments:sent:{hashlib.sha256(text.encode()).hexdigest()}"
 
 
 def earlier_copy(comment):
-    """The same text on the same post from the same email, sent a moment ago (a double click
-    or a resend), or None. A copy still being saved by a concurrent request counts too."""
+    """The same text on the same post from the same email, stored a moment ago (a double click
+    or a resend), or an unsaved stand-in while a concurrent request is storing it; else None."""
     since = timezone.now() - datetime.timedelta(seconds=settings.COMMENTS_DUPLICATE_WINDOW)
     stored = Comment.objects.filter(
         post=comment.post,
@@ -80,23 +94,45 @@ def earlier_copy(comment):
     ).first()
     if stored is not None:
         return stored
-    fingerprint = hashlib.sha256(
-        f"{comment.post_id}\n{comment.author_email.lower()}\n{comment.body}".encode()
-    ).hexdigest()
     try:
-        is_first = cache.add(f"comments:sent:{fingerprint}", 1, settings.COMMENTS_DUPLICATE_WINDOW)
+        is_in_flight = cache.get(fingerprint(comment)) is not None
     except Exception:
         logger.warning("Cache unavailable: duplicate comments are checked in the database only")
         return None
-    return None if is_first else Comment(post=comment.post)
+    return Comment(post=comment.post) if is_in_flight else None
 
 
-def is_flooding(comment):
-    """Count this comment against its IP address and its email; True past the limit."""
-    keys = [
-        f"comments:flood:ip:{comment.ip_address}",
-        f"comments:flood:email:{comment.author_email.lower()}",
-    ]
+@contextmanager
+def claimed(comment):
+    """Mark this text as being stored, so that a concurrent copy (a double click) is not stored
+    too; a failed save releases the mark, so the reader can send it again."""
+    key = fingerprint(comment)
+    try:
+        cache.set(key, 1, settings.COMMENTS_DUPLICATE_WINDOW)
+    except Exception:
+        logger.warning("Cache unavailable: concurrent duplicate comments are not checked")
+    try:
+        yield
+    except BaseException:
+        with suppress(Exception):
+            cache.delete(key)
+        raise
+
+
+def exceeds_rate(request, email, *, previews=False):
+    """Count this comment (or preview) against the client's address and the email; True past
+    the limit. The site's own staff replying on the site are not limited."""
+    if request.user.is_authenticated and request.user.is_staff:
+        return False
+    if previews:
+        keys = [f"comments:previews:ip:{client_address(request)}"]
+        limit = settings.COMMENTS_PREVIEW_LIMIT
+    else:
+        keys = [
+            f"comments:flood:ip:{client_address(request)}",
+            f"comments:flood:email:{email.lower()}",
+        ]
+        limit = settings.COMMENTS_FLOOD_LIMIT
     try:
         counts = []
         for key in keys:
@@ -105,7 +141,7 @@ def is_flooding(comment):
     except Exception:
         logger.warning("Cache unavailable: the comment flood limit is not applied")
         return False
-    return max(counts) > settings.COMMENTS_FLOOD_LIMIT
+    return max(counts) > limit
 
 
 @require_GET

@@ -5,7 +5,8 @@ import time
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
+from django.shortcuts import render
 
 logger = logging.getLogger("blog.requests")
 
@@ -72,9 +73,17 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         logger.warning("Database unavailable for %s: %s", request.path, exception)
-        response = HttpResponse(
-            "<!doctype html><title>Back soon</title><h1>Back in a moment</h1>"
-            "<p>The site cannot reach its database just now. Please try again shortly.</p>",
+        # A form sent just now comes back with everything in it, ready to send again.
+        fields = [
+            (name, value)
+            for name, values in request.POST.lists()
+            if name != "csrfmiddlewaretoken"
+            for value in values
+        ]
+        response = render(
+            request,
+            "503.html",
+            {"fields": fields, "action": request.get_full_path()},
             status=503,
         )
         response["Retry-After"] = "10"

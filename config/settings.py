@@ -6,6 +6,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 
+from config.client_address import parse_trusted_proxies
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -77,6 +79,7 @@ INSTALLED_APPS = [
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 MIDDLEWARE = [
+    "config.client_address.ClientAddressMiddleware",
     "config.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.RefuseNulBytesMiddleware",
@@ -266,6 +269,15 @@ BLOG_PAGE_CACHE = os.environ.get("BLOG_PAGE_CACHE", "1") == "1"
 BLOG_PAGE_CACHE_SECONDS = 3600  # how long an unchanged page is kept before it is rendered anew
 BLOG_CDN_MAX_AGE = int(os.environ.get("BLOG_CDN_MAX_AGE", "60"))  # s-maxage for shared caches
 BLOG_CDN_STALE_SECONDS = 30  # stale-while-revalidate
+# Cookies that make a reader's pages their own (never served from or stored in the cache).
+PAGE_CACHE_PERSONAL_COOKIES = ("held_comments", "commenter", "messages")
+# Values made for each reader in a cached page: placeholder name -> maker(request[, argument]).
+PAGE_CACHE_PERSONAL_VALUES = {
+    "csrf": "django.middleware.csrf.get_token",
+    "comment-form": "comments.forms.issue_token",
+}
+# The query parameters pages read; any other parameter is not part of a cached page's key.
+PAGE_CACHE_QUERY_PARAMETERS = ("page", "q", "path", "tag", "author", "year", "reply_to")
 BLOG_UNCACHED_PREFIXES = ("/admin/", "/accounts/", "/drafts/", "/healthz", "/media/", "/static/")
 BLOG_SEARCH_CONFIG = os.environ.get(
     "BLOG_SEARCH_CONFIG", "english"
@@ -283,9 +295,10 @@ COMMENTS_CLOSE_AFTER_DAYS = (
     else None
 )
 COMMENTS_MIN_SECONDS = 3  # a form sent sooner after it was shown is a robot's
-COMMENTS_FORM_MAX_AGE = 2 * 24 * 3600  # a form older than this must be sent again
+COMMENTS_FORM_MAX_AGE = 24 * 3600  # a form older than this must be sent again
 COMMENTS_FLOOD_LIMIT = 5  # comments per window, per IP address and per email
 COMMENTS_FLOOD_WINDOW = 600  # seconds
+COMMENTS_PREVIEW_LIMIT = 30  # previews per window, per IP address
 COMMENTS_DUPLICATE_WINDOW = 300  # the same text again within this many seconds is stored once
 COMMENTS_PER_PAGE = 30
 EMAIL_TIMEOUT = 10
@@ -328,8 +341,14 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-if env_flag("DJANGO_PROXY_SSL_HEADER"):
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# A refused try while locked out does not renew the lock: it ends an hour after it began.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The address comes from config.client_address, like every other use of it.
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
+
+# Reverse proxies in front (see config/client_address.py): unset, a number of proxies, or
+# their addresses/networks. Decides which client address X-Forwarded-For may name.
+TRUSTED_PROXIES = parse_trusted_proxies(os.environ.get("TRUSTED_PROXIES", ""))
 
 LOGGING = {
     "version": 1,

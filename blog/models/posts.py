@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from ..markup import MORE_MARKER, plain_text, render_post
+from ..markup import MORE_MARKER, POST_BODY_MAX_CHARS, plain_text, render_post
 from .paths import Path
 
 SHARE_SALT = "blog.shared-draft"
@@ -160,7 +160,9 @@ class Post(models.Model):
     path = models.ForeignKey(Path, on_delete=models.PROTECT, related_name="posts")
     tags = TaggableManager(through=TaggedPost, blank=True)
     body = models.TextField(
-        blank=True, help_text="Markdown. Put the line &lt;!--more--&gt; after the excerpt."
+        blank=True,
+        max_length=POST_BODY_MAX_CHARS,
+        help_text="Markdown. Put the line &lt;!--more--&gt; after the excerpt.",
     )
     body_html = models.TextField(blank=True, editable=False)
     excerpt_html = models.TextField(blank=True, editable=False)
@@ -180,7 +182,9 @@ class Post(models.Model):
     allow_comments = models.BooleanField(default=True)
     markup = models.CharField(max_length=10, choices=Markup.choices, default=Markup.MARKDOWN)
     summary = models.TextField(
-        blank=True, help_text="Optional: shown in listings instead of the part before the marker."
+        blank=True,
+        max_length=POST_BODY_MAX_CHARS,
+        help_text="Optional: shown in listings instead of the part before the marker.",
     )
     import_key = models.CharField(
         max_length=300, blank=True, editable=False, help_text="Where an imported post came from."

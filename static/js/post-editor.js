@@ -37,12 +37,19 @@
         headers: { "X-CSRFToken": csrfToken(form) },
         credentials: "same-origin",
       })
-        .then(function (response) { return response.ok ? response.json() : Promise.reject(response); })
+        .then(function (response) {
+          if (response.status === 413) {
+            return response.json().then(function (result) { return Promise.reject(result.error); });
+          }
+          return response.ok ? response.json() : Promise.reject(response);
+        })
         .then(function (result) {
           meta.textContent = "Preview · " + result.words + " words, about " + result.minutes + " min to read";
           content.innerHTML = result.html; // produced by the site's sanitiser
         })
-        .catch(function () { meta.textContent = "Preview unavailable; save to see the draft."; });
+        .catch(function (reason) {
+          meta.textContent = typeof reason === "string" ? reason : "Preview unavailable; save to see the draft.";
+        });
     }
 
     body.addEventListener("input", function () {

@@ -211,7 +211,9 @@ def test_each_reader_gets_their_own_csrf_token_from_a_cached_page(pages, setting
     assert token != csrf_token_in(fetch(first, post.get_absolute_url()))
     assert "csrf-token-placeholder" not in text(cached)
     assert "private" in cached["Cache-Control"]
-    data = comment_data(post, body="Sent from a cached page", csrfmiddlewaretoken=token)
+    data = comment_data(
+        post, client=second, body="Sent from a cached page", csrfmiddlewaretoken=token
+    )
     assert second.post(comment_url(post), data).status_code == 302
     assert Comment.objects.filter(body="Sent from a cached page").exists()
     # Another reader's token (from the same cached page) does not pass for this one.
@@ -225,10 +227,15 @@ def test_pages_and_feeds_carry_an_etag_and_last_modified_and_answer_304(
     post, urls = pages
     for url in urls:
         response = fetch(client, url)
-        etag, modified = response["ETag"], response["Last-Modified"]
+        etag = response["ETag"]
         with django_assert_num_queries(0):
             again = client.get(url, HTTP_IF_NONE_MATCH=etag)
         assert again.status_code == 304, url
+        if url == post.get_absolute_url():
+            # A page with a form is revalidated by its ETag only, which names the reader.
+            assert "Last-Modified" not in response
+            continue
+        modified = response["Last-Modified"]
         assert client.get(url, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304, url
     etag = fetch(client, "/")["ETag"]
     post.title = "Changed"

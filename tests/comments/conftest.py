@@ -4,23 +4,33 @@ from unittest import mock
 import pytest
 from django.core import signing
 
-from comments.forms import TOKEN_SALT
+from django.conf import settings
+from django.test import RequestFactory
+
+from comments.forms import TOKEN_SALT, reader_id
 
 
-def form_token(post, *, seconds_ago=30):
-    """The hidden token of a comment form shown `seconds_ago` seconds ago."""
+def form_token(post, *, seconds_ago=30, client=None):
+    """The hidden token of a comment form shown `seconds_ago` seconds ago to `client` (a test
+    client: its CSRF cookie identifies the reader; none for a client without one)."""
     issued_at = time.time() - seconds_ago
+    request = RequestFactory().get("/")
+    cookie = client.cookies.get(settings.CSRF_COOKIE_NAME) if client is not None else None
+    if cookie is not None:
+        request.META["CSRF_COOKIE"] = cookie.value
     with mock.patch("django.core.signing.time.time", return_value=issued_at):
-        return signing.dumps({"post": post.pk, "at": int(issued_at)}, salt=TOKEN_SALT)
+        return signing.dumps(
+            {"post": post.pk, "at": int(issued_at), "reader": reader_id(request)}, salt=TOKEN_SALT
+        )
 
 
-def comment_data(post, **overrides):
+def comment_data(post, *, client=None, **overrides):
     return {
         "author_name": "Reader Rita",
         "author_email": "rita@example.com",
         "author_url": "https://rita.example/",
         "body": "A thoughtful *comment*.",
-        "issued": form_token(post),
+        "issued": form_token(post, client=client),
         "homepage": "",
         "post": "1",
         **overrides,
@@ -34,6 +44,7 @@ def comment_url(post):
 @pytest.fixture
 def send_comment(client):
     def send(post, *, using=None, **overrides):
-        return (using or client).post(comment_url(post), comment_data(post, **overrides))
+        sender = using or client
+        return sender.post(comment_url(post), comment_data(post, client=sender, **overrides))
 
     return send

@@ -24,7 +24,7 @@ def test_with_redis_down_pages_serve_and_comments_are_still_taken(client, db, ca
     with override_settings(CACHES=UNREACHABLE_REDIS), caplog.at_level(logging.WARNING):
         for url in ("/", post.get_absolute_url(), "/comments/", "/feed/", "/comments/feed/"):
             assert client.get(url).status_code == 200, url
-        response = client.post(comment_url(post), comment_data(post))
+        response = client.post(comment_url(post), comment_data(post, client=client))
         assert client.get("/healthz").status_code == 503
     assert response.status_code == 302
     assert Comment.objects.filter(post=post).count() == 1
