@@ -2,9 +2,8 @@ import time
 from unittest import mock
 
 import pytest
-from django.core import signing
-
 from django.conf import settings
+from django.core import signing
 from django.test import RequestFactory
 
 from comments.forms import TOKEN_SALT, reader_id
