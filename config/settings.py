@@ -155,6 +155,11 @@ def redis_location(url, test_worker=""):
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
+def cache_location(folder, test_worker=""):
+    """The disk cache's folder; each parallel test worker gets one of its own."""
+    return f"{folder}-{test_worker}" if test_worker.startswith("gw") else folder
+
+
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
@@ -168,7 +173,21 @@ if os.environ.get("REDIS_URL"):
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Without Redis, a cache on disk that every process on this machine shares (gunicorn's
+    # workers, runserver, a management command changing content): a page one of them retires
+    # is retired for all. A per-process memory cache would keep serving it elsewhere.
+    CACHES = {
+        "default": {
+            "BACKEND": "diskcache.DjangoCache",
+            "LOCATION": cache_location(
+                os.environ.get("CACHE_DIR", str(VAR_DIR / "cache")),
+                os.environ.get("PYTEST_XDIST_WORKER", ""),
+            ),
+            "SHARDS": 4,
+            "DATABASE_TIMEOUT": 1.0,
+            "OPTIONS": {"size_limit": 2**30},
+        }
+    }
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -84,9 +84,10 @@ def test_redis_url_switches_the_cache_to_redis():
     assert cache["LOCATION"] == "redis://127.0.0.1:6379/3"
 
 
-def test_local_memory_cache_by_default():
+def test_a_cache_on_disk_shared_by_every_process_by_default():
     cache = json.loads(load_settings(SECRET_KEY="x" * 50).stdout)["cache"]
-    assert cache["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert cache["BACKEND"] == "diskcache.DjangoCache"
+    assert cache["LOCATION"].endswith("var/cache")
 
 
 def test_email_url_selects_smtp_and_console_is_the_default():
