@@ -5,6 +5,7 @@ import copy
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
@@ -40,7 +41,11 @@ class PostFeed(Feed):
 
     def items(self, obj):
         posts = self.posts(obj).select_related("author", "path").prefetch_related("tags")
-        return posts[:FEED_LENGTH]
+        posts = list(posts[:FEED_LENGTH])
+        if not posts and obj is not None:
+            # A path, tag or author with drafts only (or nothing) has no public feed.
+            raise Http404("Nothing published here.")
+        return posts
 
     def title(self, obj):
         return settings.BLOG_TITLE

@@ -102,17 +102,27 @@ def archive(request, year, month=None, day=None):
         )
     period = "day" if day else "month" if month else "year"
     return listing(
-        request, posts, "blog/post_archive.html", start=start, period=period, months=months
+        request,
+        posts,
+        "blog/post_archive.html",
+        empty_is_404=True,  # a period without posts has no page
+        start=start,
+        period=period,
+        months=months,
     )
 
 
 def period_end(start, month, day):
-    """The first day after the year, month or day that begins at `start`."""
-    if day:
-        return start + datetime.timedelta(days=1)
-    if month:
-        return (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return start.replace(year=start.year + 1) if start.year < 9999 else datetime.date.max
+    """The first day after the year, month or day that begins at `start`; None after the
+    calendar's last day (9999-12-31)."""
+    try:
+        if day:
+            return start + datetime.timedelta(days=1)
+        if month:
+            return (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        return start.replace(year=start.year + 1)
+    except (OverflowError, ValueError):
+        return None
 
 
 def published_post_or_404(year, month, day, slug, *, with_tags=True):
@@ -183,6 +193,7 @@ def path_detail(request, path, year=None, month=None):
         request,
         posts,
         "blog/path_detail.html",
+        empty_is_404=True,  # nothing published here (drafts only, or nothing at all)
         place=place,
         ancestors=ancestors,
         subpaths=remember(f"subpaths:{place.full_path}", place.subpaths_with_counts),
@@ -211,7 +222,14 @@ def _tags_or_404(tag_slugs):
 def tag_detail(request, tags):
     tag_objects = _tags_or_404(tags)
     posts = Post.objects.published().tagged(*(tag.slug for tag in tag_objects))
-    return listing(request, posts, "blog/tag_detail.html", tags=tag_objects, tag_slugs=tags)
+    return listing(
+        request,
+        posts,
+        "blog/tag_detail.html",
+        empty_is_404=True,  # a tag on drafts only is not public
+        tags=tag_objects,
+        tag_slugs=tags,
+    )
 
 
 @require_GET

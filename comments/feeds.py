@@ -4,12 +4,13 @@ import copy
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Rss201rev2Feed
 
 from blog.feeds import AtomWithContent
-from blog.models import Path
+from blog.models import Path, Post
 from blog.views import published_post_or_404
 
 from .models import Comment
@@ -114,7 +115,10 @@ class PostCommentFeed(CommentFeed):
 
 class PathCommentFeed(CommentFeed):
     def get_object(self, request, path):
-        return get_object_or_404(Path, full_path="/" + path)
+        place = get_object_or_404(Path, full_path="/" + path)
+        if not Post.objects.published().under(place).exists():
+            raise Http404("Nothing published here.")
+        return place
 
     def comments(self, obj):
         return Comment.objects.approved().on_published_posts().under(obj)

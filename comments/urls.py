@@ -1,23 +1,23 @@
-from django.urls import path, re_path
+from django.urls import path
 
-from blog.urls import DAY, MONTH, PATH, SLUG, YEAR
+from blog import converters  # noqa: F401  (the blog's URL types: yyyy, mm, dd, uslug, blogpath)
 
 from . import feeds, views
 
 app_name = "comments"
-PERMALINK = rf"{YEAR}/{MONTH}/{DAY}/{SLUG}"
+PERMALINK = "<yyyy:year>/<mm:month>/<dd:day>/<uslug:slug>/"
 
 urlpatterns = [
     path("comments/", views.recent_comments, name="recent"),
     path("comments/feed/", feeds.CommentFeed(), name="feed"),
     path("comments/feed/atom/", feeds.atom(feeds.CommentFeed)(), name="feed-atom"),
-    re_path(rf"^{PERMALINK}/comment/$", views.post_comment, name="post-comment"),
-    re_path(rf"^{PERMALINK}/feed/$", feeds.PostCommentFeed(), name="post-feed"),
-    re_path(
-        rf"^{PERMALINK}/feed/atom/$", feeds.atom(feeds.PostCommentFeed)(), name="post-feed-atom"
-    ),
-    re_path(rf"^{PATH}/comments/feed/$", feeds.PathCommentFeed(), name="path-feed"),
-    re_path(
-        rf"^{PATH}/comments/feed/atom/$", feeds.atom(feeds.PathCommentFeed)(), name="path-feed-atom"
+    path(f"{PERMALINK}comment/", views.post_comment, name="post-comment"),
+    path(f"{PERMALINK}feed/", feeds.PostCommentFeed(), name="post-feed"),
+    path(f"{PERMALINK}feed/atom/", feeds.atom(feeds.PostCommentFeed)(), name="post-feed-atom"),
+    path("<blogpath:path>/comments/feed/", feeds.PathCommentFeed(), name="path-feed"),
+    path(
+        "<blogpath:path>/comments/feed/atom/",
+        feeds.atom(feeds.PathCommentFeed)(),
+        name="path-feed-atom",
     ),
 ]

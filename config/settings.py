@@ -189,6 +189,9 @@ else:
         }
     }
 
+# "Café" and "café" are one tag, as WordPress's slug says.
+TAGGIT_CASE_INSENSITIVE = True
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: it refuses locked-out logins

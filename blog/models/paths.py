@@ -10,7 +10,7 @@ from django.db.models import Count, Lookup
 from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 
-SEGMENT_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
+SEGMENT_PATTERN = re.compile(r"^[\w.-]+$")  # letters and digits of any script
 # First segments that the site's own URLs use; a path there would hide a page or be hidden by it.
 RESERVED_FIRST_SEGMENTS = {
     "accounts",
@@ -63,8 +63,8 @@ def make_segment(*candidates, is_first=False):
             return candidate
         except ValidationError:
             continue
-    ascii_text = unicodedata.normalize("NFKD", candidates[-1]).encode("ascii", "ignore").decode()
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_text).strip("-.") or "untitled"
+    text = unicodedata.normalize("NFC", candidates[-1])
+    cleaned = re.sub(r"[^\w.-]+", "-", text).strip("-.") or "untitled"
     try:
         validate_segment(cleaned, is_first=is_first)
         return cleaned

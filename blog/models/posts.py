@@ -8,6 +8,7 @@ from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, TruncMonth
@@ -23,6 +24,28 @@ from .paths import Path
 SHARE_SALT = "blog.shared-draft"
 WORDS_PER_MINUTE = 230
 RELATED_CANDIDATES = 200  # newest posts of each tag considered for "related posts"
+
+
+def first_moment_of(day):
+    """Midnight at the start of `day` in the site's time zone (clamped to what a datetime can
+    hold: the first day of year 1 east of UTC begins before it)."""
+    try:
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min)).astimezone(
+            datetime.UTC
+        )
+    except (OverflowError, ValueError):
+        return datetime.datetime.min.replace(tzinfo=datetime.UTC)
+
+
+# Times a post may carry: a day inside the calendar's edges in every time zone, so that its
+# local day, its archive pages and every date shown of it exist (year 1 to 9999).
+EARLIEST = datetime.datetime(1, 1, 2, tzinfo=datetime.UTC)
+LATEST = datetime.datetime(9999, 12, 30, tzinfo=datetime.UTC)
+
+
+def validate_within_calendar(moment):
+    if moment is not None and not EARLIEST <= moment <= LATEST:
+        raise ValidationError("Choose a time between 2 January of year 1 and 30 December 9999.")
 
 
 class PostQuerySet(models.QuerySet):
@@ -44,19 +67,14 @@ class PostQuerySet(models.QuerySet):
 
     def between(self, first_day, day_after):
         """Published on the days from `first_day` up to, not including, `day_after` (site
-        time zone). The bounds are put on published_at too, so the listing index serves it."""
-
-        def moment(day):
-            if day == datetime.date.max:
-                return datetime.datetime.max.replace(tzinfo=datetime.UTC)
-            return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-        return self.filter(
-            pub_date__gte=first_day,
-            pub_date__lt=day_after,
-            published_at__gte=moment(first_day),
-            published_at__lt=moment(day_after),
-        )
+        time zone; None: no end). The bounds are put on published_at too, so the listing
+        index serves it."""
+        posts = self.filter(pub_date__gte=first_day, published_at__gte=first_moment_of(first_day))
+        if day_after is not None:
+            posts = posts.filter(
+                pub_date__lt=day_after, published_at__lt=first_moment_of(day_after)
+            )
+        return posts
 
     def by(self, author):
         return self.filter(author=author)
@@ -152,6 +170,7 @@ class Post(models.Model):
     slug = models.SlugField(
         max_length=200,
         blank=True,
+        allow_unicode=True,
         help_text="Part of the permanent link; made from the title when left empty.",
     )
     author = models.ForeignKey(
@@ -174,6 +193,7 @@ class Post(models.Model):
     published_at = models.DateTimeField(
         default=timezone.now,
         db_index=True,
+        validators=[validate_within_calendar],
         help_text="A time in the future schedules the post: readers see it from then on.",
     )
     pub_date = models.DateField(editable=False, help_text="Day of publication, site time zone.")
@@ -237,6 +257,8 @@ class Post(models.Model):
                 for field in self._meta.concrete_fields
                 if not field.primary_key and field.name != "comment_count"
             ]
+        # An import may bring any date: keep it inside the calendar (see EARLIEST).
+        self.published_at = min(max(self.published_at, EARLIEST), LATEST)
         with transaction.atomic():
             if self.pk:
                 self._keep_previous_version()
@@ -274,7 +296,7 @@ class Post(models.Model):
 
     def _save_with_free_slug(self, *args, **kwargs):
         self.pub_date = timezone.localdate(self.published_at)
-        base = self.slug or slugify(self.title)[:200].strip("-") or "post"
+        base = self.slug or slugify(self.title, allow_unicode=True)[:200].strip("-_") or "post"
         for _attempt in range(5):
             self.slug = unique_slug(base, self._slug_is_taken)
             self.render()

@@ -47,7 +47,7 @@ def test_entries_become_posts_under_their_folders(tree, owner):
     assert "<p>The Kilo release is out. Notes &amp; <em>thanks</em>.</p>" in kilo.body_html
     assert "<p>A second paragraph with a line<br>\nbreak inside it.</p>" in kilo.body_html
     paths = set(Path.objects.values_list("full_path", flat=True))
-    assert {"/book/Andy_Weir", "/cafe", "/x-2014", "/uncategorized", "/diary"} <= paths
+    assert {"/book/Andy_Weir", "/café", "/x-2014", "/uncategorized", "/diary"} <= paths
 
 
 def test_the_date_is_the_file_time_without_published(tree, owner):

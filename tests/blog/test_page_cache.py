@@ -107,7 +107,10 @@ def test_unpublishing_or_deleting_a_post_removes_it_at_once(client, pages):
     assert client.get(post.get_absolute_url()).status_code == 404
     warm(client, *listings)
     other.delete()
-    assert_everywhere(client, listings, absent=["Stays here"])
+    assert_everywhere(client, ["/", "/feed/"], absent=["Stays here"])
+    # Nothing is published under /openstack any more: its pages are gone with the last post.
+    assert client.get("/openstack/").status_code == 404
+    assert client.get("/openstack/feed/").status_code == 404
 
 
 def test_approving_or_removing_a_comment_shows_at_once(client, pages):

@@ -17,7 +17,8 @@ from tests.factories import make_post
         "/diary/.",
         "/diary pictures",
         "/diary/pic?tures",
-        "/caf\u00e9",
+        "/diary/\u202eevil",
+        "/emoji/😀",
         "/admin",
         "/Admin/notes",
         "/tags",
@@ -52,6 +53,10 @@ def test_path_text_rejected_with_a_validation_error(db, text):
         "/2014-notes",
         "/diary/feeds.old",
         "/diary/pictures/",
+        "/caf\u00e9",
+        "/上海/旅行",
+        "/Ελλάδα/περιεχόμενο",
+        "/עברית",
     ],
 )
 def test_path_text_accepted_keeps_its_case(db, text):

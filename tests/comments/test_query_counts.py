@@ -46,7 +46,7 @@ BUDGETS = {
     "/comments/?path=/diary": 3,  # + the path
     "/comments/feed/": 1,
     "/comments/feed/atom/": 1,
-    "/diary/comments/feed/": 2,  # + the path
+    "/diary/comments/feed/": 3,  # + the path, + whether anything under it is published
     "POST/feed/": 2,  # + the post
     "POST/feed/atom/": 2,
 }

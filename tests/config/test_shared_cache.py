@@ -114,6 +114,8 @@ def test_the_default_cache_is_one_every_process_shares(tmp_path):
     env = {**os.environ, "SECRET_KEY": "x", "CACHE_DIR": str(tmp_path / "cache")}
     env.pop("REDIS_URL", None)
     env.pop("PYTEST_XDIST_WORKER", None)
-    manage(env, "shell", "-v0", "-c", "from django.core.cache import cache; cache.set('k', 'v', 60)")
+    manage(
+        env, "shell", "-v0", "-c", "from django.core.cache import cache; cache.set('k', 'v', 60)"
+    )
     read = "from django.core.cache import cache; import json; print(json.dumps(cache.get('k')))"
     assert json.loads(manage(env, "shell", "-v0", "-c", read)) == "v"
