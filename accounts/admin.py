@@ -1,3 +1,5 @@
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -94,13 +96,13 @@ class OwnedRowsAdmin:
         return row
 
 
-@admin.action(description="Give the selected users the Author role")
+@admin.action(description="Give the selected users the Author role", permissions=["change"])
 def make_authors(modeladmin, request, queryset):
     queryset.update(is_staff=True)
     Group.objects.get(name="Author").user_set.add(*queryset)
 
 
-@admin.action(description="Give the selected users the Editor role")
+@admin.action(description="Give the selected users the Editor role", permissions=["change"])
 def make_editors(modeladmin, request, queryset):
     queryset.update(is_staff=True)
     Group.objects.get(name="Editor").user_set.add(*queryset)
@@ -116,3 +118,15 @@ class UserAdmin(CheckedRelationsAdmin, BaseUserAdmin):
     search_fields = ("username", "display_name", "email")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = [make_authors, make_editors]
+
+
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class CheckedAccessAttemptAdmin(AccessAttemptAdmin):
+    """django-axes's lockout list; its clean-up action asks for the delete permission."""
+
+    @admin.action(description="Clean up expired attempts", permissions=["delete"])
+    def cleanup_expired_attempts(self, request, queryset):
+        return super().cleanup_expired_attempts(request, queryset)

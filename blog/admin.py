@@ -10,13 +10,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from taggit.admin import TagAdmin
 from taggit.forms import TagWidget
 from taggit.models import Tag
 
 from accounts.admin import CheckedRelationsAdmin, OwnedRowsAdmin
 
 from .markup import POST_BODY_MAX_CHARS
-from .models import Path, Post, PostImage, PostRevision, split_path
+from .models import Path, Post, PostImage, PostRevision, TaggedPost, split_path
 from .uploads import open_upload
 
 
@@ -47,8 +48,8 @@ class PostAdminForm(forms.ModelForm):
         label="Path",
         max_length=255,
         help_text="Where the post is filed, e.g. /openstack/kilo. New paths are created.",
-        widget=SuggestingInput(lambda: Path.objects.values_list("full_path", flat=True)),
     )
+    user = None  # who fills in the form (PostAdmin.get_form): suggestions show what they may see
 
     class Meta:
         model = Post
@@ -71,6 +72,10 @@ class PostAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        visible = Post.objects.visible_to(self.user)
+        self.fields["path_text"].widget = SuggestingInput(
+            lambda: Path.objects.holding(visible).values_list("full_path", flat=True)
+        )
         if self.instance.path_id:
             self.fields["path_text"].initial = self.instance.path.full_path
         if "author" in self.fields:
@@ -78,7 +83,7 @@ class PostAdminForm(forms.ModelForm):
             self.fields["author"].help_text = "Left empty: whoever saves the post."
         if "tags" in self.fields:
             self.fields["tags"].widget = TagSuggestingInput(
-                lambda: Tag.objects.order_by("name").values_list("name", flat=True),
+                lambda: TaggedPost.objects.tags_of(visible).values_list("name", flat=True),
                 attrs={"class": "tag-input", "size": 60},
             )
             self.fields["tags"].help_text = "Comma-separated; known tags are suggested."
@@ -112,6 +117,35 @@ class PathAdmin(CheckedRelationsAdmin, admin.ModelAdmin):
     search_fields = ("full_path", "title")
     autocomplete_fields = ("parent",)
 
+    def get_queryset(self, request):
+        # Paths named only by another author's drafts are theirs to know (list, autocomplete).
+        paths = super().get_queryset(request)
+        if request.user.is_editor:
+            return paths
+        return paths.holding(Post.objects.visible_to(request.user))
+
+
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class VisibleTagAdmin(TagAdmin):
+    """taggit's tag admin, showing non-editors only the tags on posts they may see. Without
+    taggit's "merge tags" action and page: they check no permission and know nothing of our
+    TaggedPost rows (so would merge nothing)."""
+
+    actions = []
+    inlines = []
+
+    def get_urls(self):
+        return admin.ModelAdmin.get_urls(self)
+
+    def get_queryset(self, request):
+        tags = super().get_queryset(request)
+        if request.user.is_editor:
+            return tags
+        return tags.filter(pk__in=TaggedPost.objects.tags_of(Post.objects.visible_to(request.user)))
+
 
 class StateFilter(admin.SimpleListFilter):
     title = "state"
@@ -135,13 +169,14 @@ class PathSubtreeFilter(admin.SimpleListFilter):
     parameter_name = "under"
 
     def lookups(self, request, model_admin):
-        return [(p, p) for p in Path.objects.values_list("full_path", flat=True)]
+        paths = Path.objects.holding(model_admin.get_queryset(request))
+        return [(p, p) for p in paths.values_list("full_path", flat=True)]
 
     def queryset(self, request, queryset):
         return queryset.under(self.value()) if self.value() else queryset
 
 
-@admin.action(description="Publish the selected posts now")
+@admin.action(description="Publish the selected posts now", permissions=["change"])
 def publish_now(modeladmin, request, queryset):
     for post in queryset.exclude(status=Post.Status.PUBLISHED, published_at__lte=timezone.now()):
         post.status, post.published_at, post.edited_by = (
@@ -153,7 +188,7 @@ def publish_now(modeladmin, request, queryset):
     modeladmin.message_user(request, "Published.", messages.SUCCESS)
 
 
-@admin.action(description="Unpublish the selected posts (back to draft)")
+@admin.action(description="Unpublish the selected posts (back to draft)", permissions=["change"])
 def unpublish(modeladmin, request, queryset):
     for post in queryset.filter(status=Post.Status.PUBLISHED):
         post.status, post.edited_by = Post.Status.DRAFT, request.user
@@ -286,6 +321,10 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
     def get_list_filter(self, request):
         extra = ("author",) if request.user.is_editor else ()
         return (StateFilter, PathSubtreeFilter, *extra, "allow_comments")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
 
     def get_readonly_fields(self, request, obj=None):
         extra = () if request.user.is_editor else ("author",)

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.text import Truncator
 
 from accounts.admin import OwnedRowsAdmin
-from blog.models import Path
+from blog.models import Path, Post
 
 from .models import Comment, ModerationRule
 
@@ -13,13 +13,16 @@ class PathFilter(admin.SimpleListFilter):
     parameter_name = "path"
 
     def lookups(self, request, model_admin):
-        return [(p.full_path, p.full_path) for p in Path.objects.order_by("full_path")]
+        # Only the paths of posts whose comments this user may moderate.
+        posts = Post.objects.filter(pk__in=model_admin.get_queryset(request).values("post"))
+        return [(p, p) for p in Path.objects.holding(posts).values_list("full_path", flat=True)]
 
     def queryset(self, request, queryset):
         return queryset.under(self.value()) if self.value() else queryset
 
 
 def status_action(status, label):
+    @admin.action(permissions=["change"])
     def action(modeladmin, request, queryset):
         changed = queryset.set_status(status)
         modeladmin.message_user(request, f"{changed} comment(s) {label}.", messages.SUCCESS)
@@ -34,7 +37,7 @@ class CommentAdmin(OwnedRowsAdmin, admin.ModelAdmin):
     owner_lookup = "post__author"  # authors moderate the comments on their own posts
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("author_name", "excerpt", "post", "status", "created_at", "ip_address")
-    list_filter = ("status", PathFilter, "post")
+    list_filter = ("status", PathFilter, ("post", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("post",)
     search_fields = ("author_name", "author_email", "body", "ip_address")
     date_hierarchy = "created_at"

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('blog', '0011_body_limits'),
+        ("blog", "0011_body_limits"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='post',
-            name='slug',
-            field=models.SlugField(allow_unicode=True, blank=True, help_text='Part of the permanent link; made from the title when left empty.', max_length=200),
+            model_name="post",
+            name="slug",
+            field=models.SlugField(
+                allow_unicode=True,
+                blank=True,
+                help_text="Part of the permanent link; made from the title when left empty.",
+                max_length=200,
+            ),
         ),
     ]

@@ -6,15 +6,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('blog', '0013_tag_slugs_for_urls'),
+        ("blog", "0013_tag_slugs_for_urls"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='post',
-            name='published_at',
-            field=models.DateTimeField(db_index=True, default=django.utils.timezone.now, help_text='A time in the future schedules the post: readers see it from then on.', validators=[blog.models.posts.validate_within_calendar]),
+            model_name="post",
+            name="published_at",
+            field=models.DateTimeField(
+                db_index=True,
+                default=django.utils.timezone.now,
+                help_text="A time in the future schedules the post: readers see it from then on.",
+                validators=[blog.models.posts.validate_within_calendar],
+            ),
         ),
     ]

@@ -111,6 +111,16 @@ class PathQuerySet(models.QuerySet):
         """This path and every path below it (not prefix siblings: /open is not /openstack)."""
         return self.filter(full_path__within=full_path)
 
+    def holding(self, posts):
+        """The paths `posts` are filed under, with their ancestors."""
+        full_paths = set()
+        for full_path in posts.order_by().values_list("path__full_path", flat=True).distinct():
+            segments = full_path[1:].split("/")
+            full_paths.update(
+                "/" + "/".join(segments[:depth]) for depth in range(1, len(segments) + 1)
+            )
+        return self.filter(full_path__in=full_paths)
+
 
 class PathManager(models.Manager.from_queryset(PathQuerySet)):
     def with_ancestors(self, full_path):

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
-from taggit.models import TaggedItemBase
+from taggit.models import Tag, TaggedItemBase
 
 from ..markup import MORE_MARKER, POST_BODY_MAX_CHARS, plain_text, render_post
 from .paths import Path
@@ -52,6 +52,13 @@ class PostQuerySet(models.QuerySet):
     def published(self):
         """Visible to readers: published, and not scheduled for later."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def visible_to(self, user):
+        """What `user` may see in the admin: everything for editors; for anyone else what
+        readers see plus their own posts."""
+        if getattr(user, "is_editor", False):
+            return self
+        return self.filter(Q(pk__in=self.published().values("pk")) | Q(author=user.pk))
 
     def under(self, path):
         """Filed under `path` (a Path or its text) or any path below it."""
@@ -121,6 +128,12 @@ class PostManager(models.Manager.from_queryset(PostQuerySet)):
 
 
 class TaggedPostQuerySet(models.QuerySet):
+    def tags_of(self, posts):
+        """The tags carried by `posts`."""
+        return Tag.objects.filter(
+            pk__in=self.filter(content_object__in=posts).values("tag")
+        ).order_by("name")
+
     def counts_of_published(self):
         """Every tag on a published post, with its number of published posts, by name."""
         return (
