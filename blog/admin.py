@@ -18,7 +18,7 @@ from accounts.admin import CheckedRelationsAdmin, OwnedRowsAdmin
 
 from .markup import POST_BODY_MAX_CHARS
 from .models import Path, Post, PostImage, PostRevision, TaggedPost, split_path
-from .uploads import open_upload
+from .uploads import open_upload, renditions
 
 
 class SuggestingInput(forms.TextInput):
@@ -212,14 +212,16 @@ class PostImageForm(forms.ModelForm):
         model = PostImage
         fields = ("upload", "alt", "caption", "order")
 
-    picture = None
+    made = None  # the renditions, made as soon as the upload is checked
 
     def clean(self):
         cleaned = super().clean()
         upload = cleaned.get("upload")
         if upload:
             try:
-                self.picture = open_upload(upload)  # checked now, stored only on save
+                # Checked and resized now, one upload at a time; the decoded bitmap is freed
+                # before the next form's upload is opened. Stored only on save.
+                self.made = renditions(open_upload(upload))
             except ValidationError as error:
                 self.add_error("upload", error)
         elif not self.instance.pk and self.has_changed():
@@ -227,8 +229,8 @@ class PostImageForm(forms.ModelForm):
         return cleaned
 
     def save(self, commit=True):
-        if self.picture is not None:
-            self.instance.store(self.picture)
+        if self.made is not None:
+            self.instance.store_renditions(self.made)
         return super().save(commit=commit)
 
 

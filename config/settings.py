@@ -227,7 +227,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 BLOG_SERVE_MEDIA = os.environ.get("BLOG_SERVE_MEDIA", "1") == "1"  # off when nginx/S3 serve it
 BLOG_IMAGE_MAX_BYTES = 15 * 1024 * 1024
-BLOG_IMAGE_MAX_PIXELS = 50_000_000
+# A 24-megapixel camera's pictures (6000 x 4000) and smaller: what a blog shows at 1200 px
+# needs no more, and a worker's memory stays bounded (docs/deploy.md, "Memory").
+BLOG_IMAGE_MAX_PIXELS = 25_000_000
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
 

@@ -1,5 +1,7 @@
 """Pictures that belong to a post, with the renditions made once at upload."""
 
+from contextlib import suppress
+
 from django.db import models, transaction
 
 from ..markup import Picture
@@ -44,11 +46,13 @@ class PostImage(models.Model):
     def delete(self, *args, **kwargs):
         post = self.post
         with transaction.atomic():
-            result = super().delete(*args, **kwargs)
+            result = super().delete(*args, **kwargs)  # its files go with the row (below)
             post.refresh_html()
-        for field in (self.original, self.display, self.thumbnail):
-            field.delete(save=False)
         return result
+
+    @property
+    def files(self):
+        return [self.original, self.display, self.thumbnail]
 
     @property
     def srcset(self):
@@ -81,10 +85,36 @@ class PostImage(models.Model):
 
     def store(self, picture):
         """Store the renditions of a checked Pillow picture (see uploads.open_upload)."""
-        made = renditions(picture)
+        self.store_renditions(renditions(picture))
+
+    def store_renditions(self, made):
+        """Store renditions made by uploads.renditions; the files they replace go once the
+        change is committed."""
+        replaced = [getattr(self, name) for name in made if getattr(self, name)]
+        if self.pk and replaced:
+            transaction.on_commit(lambda: delete_files(replaced))
         self.original_width, self.original_height = made["original"].width, made["original"].height
         self.width, self.height = made["display"].width, made["display"].height
         self.thumbnail_width = made["thumbnail"].width
         self.thumbnail_height = made["thumbnail"].height
         for name, rendition in made.items():
             getattr(self, name).save(rendition.file.name, rendition.file, save=False)
+
+
+def delete_files(files):
+    """Remove stored files (local or S3); one that is already gone is no error."""
+    for stored in files:
+        if stored and stored.name:
+            with suppress(FileNotFoundError):
+                stored.storage.delete(stored.name)
+
+
+def picture_deleted(sender, instance, **kwargs):
+    """A picture's files leave storage when its row does, however it was deleted (with its
+    post, a user's posts, a bulk delete: cascades call no delete() method, hence a signal), and
+    only once the deletion is committed: a rolled-back delete keeps them."""
+    files = instance.files
+    transaction.on_commit(lambda: delete_files(files))
+
+
+models.signals.post_delete.connect(picture_deleted, sender=PostImage, dispatch_uid="picture_files")
