@@ -15,6 +15,10 @@ BLOSXOM_DATE = re.compile(r"^/(\d{4})/([A-Za-z]{3})(?:/(\d{1,2}))?/?$")
 BLOSXOM_FLAVOUR = re.compile(r"^/(?:(.+)/)?index\.(html|rss20|rss|atom)$")
 
 
+# /yyyy/mm/dd/slug/ and what follows it (feed/, gallery/, feed/atom/).
+FORMER_PERMALINK = re.compile(r"^(/\d{4}/\d{2}/\d{2}/[^/]+/)(.+)$")
+
+
 def blosxom_target(path):
     """Where blosxom's date and flavour URLs live now, or None."""
     date = BLOSXOM_DATE.match(path)
@@ -46,6 +50,12 @@ def legacy_target(request):
     legacy = legacy.select_related("post").first()
     if legacy is not None and legacy.post.is_published:
         return legacy.post.get_absolute_url()
+    # A page below a post's former permalink (its feed, gallery, comment feed).
+    below = FORMER_PERMALINK.match(request.path)
+    if below:
+        legacy = LegacyUrl.objects.filter(old_url=below.group(1)).select_related("post").first()
+        if legacy is not None and legacy.post.is_published:
+            return legacy.post.get_absolute_url() + below.group(2)
     target = blosxom_target(request.path)
     if target:
         return target

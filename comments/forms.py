@@ -1,5 +1,4 @@
 import hashlib
-import re
 import time
 
 from django import forms
@@ -7,10 +6,9 @@ from django.conf import settings
 from django.core import signing
 from django.middleware.csrf import get_token
 
-from .models import Comment
+from .models import Comment, one_line
 
 TOKEN_SALT = "comments.form-issued"
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
 def reader_id(request):
@@ -67,7 +65,7 @@ class CommentForm(forms.ModelForm):
 
     def clean_author_name(self):
         # A line break in a name could forge lines in the mails that quote it.
-        return CONTROL_CHARACTERS.sub(" ", self.cleaned_data["author_name"]).strip()
+        return one_line(self.cleaned_data["author_name"])
 
     def clean_homepage(self):
         if self.cleaned_data["homepage"]:

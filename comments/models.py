@@ -18,6 +18,14 @@ logger = logging.getLogger(__name__)
 LINK = re.compile(r"<a\s", re.IGNORECASE)
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+def one_line(text):
+    """`text` with line breaks and other control characters made into spaces."""
+    return CONTROL_CHARACTERS.sub(" ", text).strip()
+
+
 class Rejected(Exception):
     """A comment refused outright; nothing is stored."""
 
@@ -206,13 +214,15 @@ class Comment(models.Model):
         if not author.email:
             return
         state = "is awaiting your moderation" if self.is_held else "was published"
+        # A name or title is one line: a line break in it could forge headers or mail lines.
+        name, title = one_line(self.author_name), one_line(self.post.title)
         body = (
-            f"{self.author_name} commented on “{self.post.title}”; the comment {state}.\n\n"
+            f"{name} commented on “{title}”; the comment {state}.\n\n"
             f"{self.body}\n\nOn the site: {site_url}{self.get_absolute_url()}\n"
             f"To moderate: {site_url}{self.get_admin_url()}\n"
         )
         try:
-            send_mail(f"New comment on “{self.post.title}”", body, None, [author.email])
+            send_mail(f"New comment on “{title}”", body, None, [author.email])
         except Exception:
             logger.exception("Could not send the notification for comment %s", self.pk)
 

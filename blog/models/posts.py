@@ -2,6 +2,7 @@
 
 import datetime
 import math
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
@@ -273,9 +274,12 @@ class Post(models.Model):
         # An import may bring any date: keep it inside the calendar (see EARLIEST).
         self.published_at = min(max(self.published_at, EARLIEST), LATEST)
         with transaction.atomic():
-            if self.pk:
-                self._keep_previous_version()
+            stored = Post.objects.filter(pk=self.pk).first() if self.pk else None
+            if stored is not None:
+                self._keep_previous_version(stored)
             self._save_with_free_slug(*args, **kwargs)
+            if stored is not None:
+                self._keep_former_address(stored)
             Post.objects.filter(pk=self.pk).refresh_search_vectors()
 
     def get_absolute_url(self):
@@ -291,20 +295,23 @@ class Post(models.Model):
             self.__dict__["_url"] = remembered = ((day, slug), url)
         return remembered[1]
 
-    def _keep_previous_version(self):
+    def _keep_previous_version(self, stored):
         """A revision of the stored title and body, when this save changes either."""
-        previous = (
-            Post.objects.filter(pk=self.pk)
-            .values("title", "body", "edited_by", "updated_at")
-            .first()
-        )
-        if previous and (previous["title"], previous["body"]) != (self.title, self.body):
+        if (stored.title, stored.body) != (self.title, self.body):
             PostRevision.objects.create(
                 post=self,
-                title=previous["title"],
-                body=previous["body"],
-                edited_by_id=previous["edited_by"],
-                edited_at=previous["updated_at"],
+                title=stored.title,
+                body=stored.body,
+                edited_by_id=stored.edited_by_id,
+                edited_at=stored.updated_at,
+            )
+
+    def _keep_former_address(self, stored):
+        """An address readers may have seen (the post was published) keeps answering, with a
+        301 to the new one, after the slug or the date changes (blog.middleware)."""
+        if stored.is_published and stored.get_absolute_url() != self.get_absolute_url():
+            LegacyUrl.objects.update_or_create(
+                old_url=unquote(stored.get_absolute_url()), defaults={"post": self}
             )
 
     def _save_with_free_slug(self, *args, **kwargs):
