@@ -8,7 +8,7 @@ PORT ?= 8000
 INSTALLED := $(VENV)/.installed
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run serve test lint format clean
+.PHONY: run serve test test-fast lint format clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ PYTEST_ARGS ?= -n auto
 test: $(INSTALLED)
 	$(PY) tools/fetch_vnu.py
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Everything but the browser tests and the slow ones (subprocesses, servers, timing ratios,
+# whole-site sweeps): for the edit-test loop. `make test` runs them all.
+test-fast: $(INSTALLED)
+	$(PY) -m pytest -n auto -m "not slow and not browser"
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

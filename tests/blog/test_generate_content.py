@@ -1,11 +1,14 @@
 import io
 import re
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from blog.models import Path, Post, TaggedPost
 from comments.models import Comment
+
+pytestmark = pytest.mark.slow  # subprocesses or whole-site sweeps: make test-fast leaves them out
 
 
 def generate(**options):

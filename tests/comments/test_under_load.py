@@ -3,12 +3,15 @@
 import logging
 import threading
 
+import pytest
 from django.db import connection
 from django.test import Client, override_settings
 
 from comments.models import Comment
 from tests.comments.conftest import comment_data, comment_url
 from tests.factories import make_post
+
+pytestmark = pytest.mark.slow  # subprocesses or whole-site sweeps: make test-fast leaves them out
 
 UNREACHABLE_REDIS = {
     "default": {

@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path as FilePath
 
+import pytest
 from django.db import connection
+
+pytestmark = pytest.mark.slow  # subprocesses or whole-site sweeps: make test-fast leaves them out
 
 HERE = FilePath(__file__).resolve().parent
 GENERATE = [

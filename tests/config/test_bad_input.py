@@ -7,6 +7,8 @@ from comments.models import Comment
 from tests.comments.conftest import comment_data
 from tests.factories import make_comment, make_picture, make_post, make_user
 
+pytestmark = pytest.mark.slow  # subprocesses or whole-site sweeps: make test-fast leaves them out
+
 LONG = "a" * 5000
 HOSTILE_WORDS = [
     LONG,

@@ -3,7 +3,10 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
+
+pytestmark = pytest.mark.slow  # subprocesses or whole-site sweeps: make test-fast leaves them out
 
 PRINT_SETTINGS = (
     "import json, config.settings as s; "

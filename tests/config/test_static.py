@@ -3,6 +3,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # subprocesses or whole-site sweeps: make test-fast leaves them out
+
 
 def test_collectstatic_makes_hashed_and_compressed_files(tmp_path):
     env = {**os.environ, "DJANGO_STATIC_MANIFEST": "1", "STATIC_ROOT": str(tmp_path)}
