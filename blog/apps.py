@@ -6,7 +6,6 @@ class BlogConfig(AppConfig):
     verbose_name = "Blog"
 
     def ready(self):
-        from . import cache, signals
+        from . import signals
 
         signals.connect()
-        cache.connect()

@@ -1,29 +1,49 @@
-"""What has to follow a change that Post.save() does not see: tags added or removed, a tag
-renamed. (Cache invalidation lives in blog.cache.)"""
+"""What has to follow a change to models this app does not own, which it can only hear about:
+tags added to or removed from a post (taggit's manager), a tag saved or deleted (taggit's
+model), an author's name changed (the user model, saved by Django's auth admin). Each refreshes
+the posts' search vectors where tags changed, and retires the cached pages (once per
+transaction). Changes to the blog's own models retire the cache in their own save()."""
 
 import hashlib
 import re
 import unicodedata
 
-from django.db.models.signals import m2m_changed, post_save, pre_save
+from django.conf import settings
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils.text import slugify
 from taggit.models import Tag
 
+from pagecache import retire
+
 from .models import Post
+from .models.posts import refresh_search_vectors_on_commit
 
 
 def tags_changed(sender, instance, action, pk_set, **kwargs):
     if action not in {"post_add", "post_remove", "post_clear"}:
-        return
+        return  # the pre_* half of each change
     if isinstance(instance, Post):
-        Post.objects.filter(pk=instance.pk).refresh_search_vectors()
+        refresh_search_vectors_on_commit([instance.pk])
     elif pk_set:
-        Post.objects.filter(pk__in=pk_set).refresh_search_vectors()
+        refresh_search_vectors_on_commit(pk_set)
+    retire()
 
 
 def tag_saved(sender, instance, created, **kwargs):
     if not created:
-        Post.objects.filter(tagged_items__tag=instance).refresh_search_vectors()
+        tagged = Post.objects.filter(tagged_items__tag=instance).values_list("pk", flat=True)
+        refresh_search_vectors_on_commit(list(tagged))
+        retire()  # a new tag is on no page until a post carries it
+
+
+def tag_deleted(sender, instance, **kwargs):
+    retire()
+
+
+def person_saved(sender, instance, update_fields=None, **kwargs):
+    """Authors' names and profiles are on pages; a login (last_login alone) changes nothing."""
+    if update_fields is None or set(update_fields) - {"last_login"}:
+        retire()
 
 
 TAG_SLUG = re.compile(r"^[-\w]+$")
@@ -52,5 +72,8 @@ def tag_slug_checked(sender, instance, **kwargs):
 
 def connect():
     pre_save.connect(tag_slug_checked, sender=Tag, dispatch_uid="blog.tag_slug_checked")
+    post_delete.connect(tag_deleted, sender=Tag, dispatch_uid="blog.tag_deleted")
+    post_save.connect(person_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="blog.person")
+    post_delete.connect(person_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="blog.gone")
     m2m_changed.connect(tags_changed, sender=Post.tags.through, dispatch_uid="blog.tags_changed")
     post_save.connect(tag_saved, sender=Tag, dispatch_uid="blog.tag_saved")

@@ -14,8 +14,8 @@ from taggit.models import Tag
 
 from comments.forms import CommentForm, held_comment_ids, remembered_commenter
 from comments.models import Comment
+from pagecache import cached_until_change, used_query
 
-from .cache import remember, used_query
 from .models import Path, Post, TaggedPost, post_from_share_token
 from .search import Filters, add_snippets, clean_query, facets, matching_posts
 
@@ -35,8 +35,8 @@ class FromEitherEndPaginator(Paginator):
     100,000 posts skips a handful of rows, not 100,000. The queryset must be ordered by a
     unique key (ties broken by id) so that both directions agree.
 
-    The total is counted once per change of content (blog.cache.remember), under `count_key`:
-    the page's address without its page number."""
+    The total is counted once per change of content (pagecache.cached_until_change), under
+    `count_key`: the page's address without its page number."""
 
     def __init__(self, *args, count_key=None, count_scope="posts", count_with=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,7 +47,9 @@ class FromEitherEndPaginator(Paginator):
     def count(self):
         if self.count_key is None:
             return self.count_with()
-        return remember(f"count:{self.count_key}", self.count_with, scope=self.count_scope)
+        return cached_until_change(
+            f"count:{self.count_key}", self.count_with, scope=self.count_scope
+        )
 
     def page(self, number):
         number = self.validate_number(number)
@@ -61,8 +63,8 @@ class FromEitherEndPaginator(Paginator):
 
 def page_or_404(request, queryset, per_page, *, count_scope="posts", count_with=None):
     """The page of `queryset` that ?page= asks for; 404 for one that does not exist.
-    count_scope: what the total depends on (see blog.cache.remember); count_with: a cheaper
-    way to count the same rows."""
+    count_scope: what the total depends on (see pagecache.cached_until_change); count_with: a
+    cheaper way to count the same rows."""
     paginator = FromEitherEndPaginator(
         queryset,
         per_page,
@@ -97,7 +99,7 @@ def archive(request, year, month=None, day=None):
     posts = Post.objects.published().between(start, period_end(start, month, day))
     months = None
     if not month:
-        months = remember(
+        months = cached_until_change(
             f"months:{start.year}", lambda: Post.objects.published().month_counts(start.year)
         )
     period = "day" if day else "month" if month else "year"
@@ -196,7 +198,7 @@ def path_detail(request, path, year=None, month=None):
         empty_is_404=True,  # nothing published here (drafts only, or nothing at all)
         place=place,
         ancestors=ancestors,
-        subpaths=remember(f"subpaths:{place.full_path}", place.subpaths_with_counts),
+        subpaths=cached_until_change(f"subpaths:{place.full_path}", place.subpaths_with_counts),
         start=start,
         period="month" if month else "year" if year else None,
     )

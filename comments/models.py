@@ -10,9 +10,9 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from blog.cache import content_changed
 from blog.markup import COMMENT_BODY_MAX_CHARS, render_comment
 from blog.models import Post
+from pagecache import retire
 
 logger = logging.getLogger(__name__)
 LINK = re.compile(r"<a\s", re.IGNORECASE)
@@ -90,8 +90,7 @@ def refresh_comment_counts(post_ids):
     Post.objects.filter(pk__in=post_ids).update(
         comment_count=Coalesce(Subquery(approved), Value(0))
     )
-    # An update() sends no signal: retire the cached pages here (posts' own data is unchanged).
-    content_changed(posts_changed=False)
+    retire(posts_changed=False)  # the posts' own data is unchanged
 
 
 def validate_web_url(value):

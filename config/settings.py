@@ -95,7 +95,7 @@ MIDDLEWARE = [
     "blog.middleware.LegacyUrlMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",
-    "blog.cache.PageCacheMiddleware",  # last: everything above also runs on cached pages
+    "pagecache.PageCacheMiddleware",  # last: everything above also runs on cached pages
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -112,7 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "blog.context_processors.site",
-                "blog.cache.csrf",
+                "pagecache.csrf",
             ],
         },
     },
@@ -288,11 +288,14 @@ BLOG_DESCRIPTION = os.environ.get(
     "BLOG_DESCRIPTION", "Notes, diaries and reviews by several authors."
 )
 BLOG_POSTS_PER_PAGE = 20
-# The page cache (blog.cache): anonymous pages and feeds, retired exactly on every change.
+# The page cache (pagecache): anonymous pages and feeds, retired exactly on every change.
 BLOG_PAGE_CACHE = os.environ.get("BLOG_PAGE_CACHE", "1") == "1"
 BLOG_PAGE_CACHE_SECONDS = 3600  # how long an unchanged page is kept before it is rendered anew
 BLOG_CDN_MAX_AGE = int(os.environ.get("BLOG_CDN_MAX_AGE", "60"))  # s-maxage for shared caches
 BLOG_CDN_STALE_SECONDS = 30  # stale-while-revalidate
+# When pages change with no write (a scheduled post coming out, comments closing): functions
+# returning that moment (seconds since the epoch) or None.
+PAGE_CACHE_NEXT_CHANGE = ["blog.models.next_change_by_clock"]
 # Cookies that make a reader's pages their own (never served from or stored in the cache).
 PAGE_CACHE_PERSONAL_COOKIES = ("held_comments", "commenter", "messages")
 # Values made for each reader in a cached page: placeholder name -> maker(request[, argument]).

@@ -1,6 +1,9 @@
 import pytest
 from django.core.cache import cache
 
+import blog.models.posts
+import pagecache
+
 
 @pytest.fixture(autouse=True)
 def fast_and_isolated(settings, tmp_path):
@@ -10,3 +13,19 @@ def fast_and_isolated(settings, tmp_path):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def retirements_at_once(request, monkeypatch):
+    """Each test runs inside one transaction that never commits, and its requests share it: a
+    retirement of the page cache, which waits for the commit on a real site, happens at once
+    here. Tests of the waiting itself ask for `retirements_on_commit`."""
+    if "retirements_on_commit" not in request.fixturenames:
+        monkeypatch.setattr(pagecache, "schedule", lambda retirement: retirement())
+        # Likewise the search vectors a transaction made stale (blog.models.posts).
+        monkeypatch.setattr(blog.models.posts, "schedule", lambda refresh: refresh())
+
+
+@pytest.fixture
+def retirements_on_commit():
+    """Retirements wait for the commit, as on a real site (see retirements_at_once)."""

@@ -13,6 +13,7 @@ from .posts import (
     Post,
     PostRevision,
     TaggedPost,
+    next_change_by_clock,
     post_from_share_token,
     unique_slug,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "Subpath",
     "TaggedPost",
     "make_segment",
+    "next_change_by_clock",
     "post_from_share_token",
     "split_path",
     "unique_slug",

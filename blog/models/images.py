@@ -4,6 +4,8 @@ from contextlib import suppress
 
 from django.db import models, transaction
 
+from pagecache import retire
+
 from ..markup import Picture
 from ..uploads import open_upload, renditions, upload_folder
 
@@ -42,12 +44,14 @@ class PostImage(models.Model):
         with transaction.atomic():
             super().save(*args, **kwargs)
             self.post.refresh_html()  # its body may show this picture
+            retire()
 
     def delete(self, *args, **kwargs):
         post = self.post
         with transaction.atomic():
             result = super().delete(*args, **kwargs)  # its files go with the row (below)
             post.refresh_html()
+            retire()
         return result
 
     @property

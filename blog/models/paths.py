@@ -10,6 +10,8 @@ from django.db.models import Count, Lookup
 from django.db.models.functions import Concat, Substr
 from django.urls import reverse
 
+from pagecache import retire
+
 SEGMENT_PATTERN = re.compile(r"^[\w.-]+$")  # letters and digits of any script
 # First segments that the site's own URLs use; a path there would hide a page or be hidden by it.
 RESERVED_FIRST_SEGMENTS = {
@@ -107,6 +109,11 @@ class Within(Lookup):
 
 
 class PathQuerySet(models.QuerySet):
+    def delete(self):
+        with transaction.atomic():
+            retire()
+            return super().delete()
+
     def subtree(self, full_path):
         """This path and every path below it (not prefix siblings: /open is not /openstack)."""
         return self.filter(full_path__within=full_path)
@@ -167,6 +174,7 @@ class Path(models.Model):
         self.full_path = self._computed_full_path()
         with transaction.atomic():
             super().save(*args, **kwargs)
+            retire()
             if old_full_path and old_full_path != self.full_path:
                 # Old links under the old name keep working (see blog.middleware).
                 PathRedirect.objects.update_or_create(
@@ -183,6 +191,11 @@ class Path(models.Model):
 
     def get_absolute_url(self):
         return reverse("blog:path-detail", kwargs={"path": self.full_path[1:]})
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            retire()
+            return super().delete(*args, **kwargs)
 
     def clean(self):
         try:

@@ -11,13 +11,15 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
+
+from pagecache import retire
 
 from ..markup import MORE_MARKER, POST_BODY_MAX_CHARS, plain_text, render_post
 from .paths import Path
@@ -53,6 +55,27 @@ class PostQuerySet(models.QuerySet):
     def published(self):
         """Visible to readers: published, and not scheduled for later."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def scheduled(self):
+        """Published for a time still to come: readers see them from then on."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def drafts(self):
+        return self.filter(status=Post.Status.DRAFT)
+
+    def open_for_comments(self):
+        """Published posts that take comments: allowed, and not older than
+        COMMENTS_CLOSE_AFTER_DAYS."""
+        posts = self.published().filter(allow_comments=True)
+        days = settings.COMMENTS_CLOSE_AFTER_DAYS
+        if days is None:
+            return posts
+        return posts.filter(published_at__gt=timezone.now() - datetime.timedelta(days=days))
+
+    def delete(self):
+        with transaction.atomic():
+            retire()
+            return super().delete()
 
     def visible_to(self, user):
         """What `user` may see in the admin: everything for editors; for anyone else what
@@ -280,7 +303,8 @@ class Post(models.Model):
             self._save_with_free_slug(*args, **kwargs)
             if stored is not None:
                 self._keep_former_address(stored)
-            Post.objects.filter(pk=self.pk).refresh_search_vectors()
+            refresh_search_vectors_on_commit([self.pk])
+            retire()
 
     def get_absolute_url(self):
         # A listing asks each post for its address several times: reverse it once per
@@ -294,6 +318,11 @@ class Post(models.Model):
             )
             self.__dict__["_url"] = remembered = ((day, slug), url)
         return remembered[1]
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            retire()
+            return super().delete(*args, **kwargs)
 
     def _keep_previous_version(self, stored):
         """A revision of the stored title and body, when this save changes either."""
@@ -335,10 +364,12 @@ class Post(models.Model):
 
     @property
     def is_published(self):
+        """The instance twin of PostQuerySet.published()."""
         return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
 
     @property
     def is_scheduled(self):
+        """The instance twin of PostQuerySet.scheduled()."""
         return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
 
     @property
@@ -348,9 +379,9 @@ class Post(models.Model):
     @property
     def state(self):
         """What readers can see of it: Draft, Scheduled or Published."""
-        if self.status == self.Status.DRAFT:
-            return "Draft"
-        return "Scheduled" if self.published_at > timezone.now() else "Published"
+        if self.is_published:
+            return "Published"
+        return "Scheduled" if self.is_scheduled else "Draft"
 
     @property
     def word_count(self):
@@ -369,8 +400,9 @@ class Post(models.Model):
 
     @property
     def comments_are_open(self):
+        """The instance twin of PostQuerySet.open_for_comments()."""
         days = settings.COMMENTS_CLOSE_AFTER_DAYS
-        if not self.allow_comments:
+        if not (self.is_published and self.allow_comments):
             return False
         return days is None or self.published_at > timezone.now() - datetime.timedelta(days=days)
 
@@ -394,7 +426,7 @@ class Post(models.Model):
         Post.objects.filter(pk=self.pk).update(
             body_html=self.body_html, excerpt_html=self.excerpt_html, body_text=self.body_text
         )
-        Post.objects.filter(pk=self.pk).refresh_search_vectors()
+        refresh_search_vectors_on_commit([self.pk])
 
     def get_gallery_url(self):
         return self.get_absolute_url() + "gallery/"
@@ -450,6 +482,46 @@ class Post(models.Model):
             )
             order = ("-published_at", "-id")
         return posts.published().order_by(*order).only("title", "slug", "pub_date").first()
+
+
+class VectorRefresh:
+    """The posts whose search vectors a transaction made stale (text or tags changed), refreshed
+    once when it commits: an admin save changes the text, the tags (twice: removed, then added)
+    and the pictures, and the vector is computed once."""
+
+    def __init__(self, post_ids):
+        self.post_ids = set(post_ids)
+
+    def __call__(self):
+        Post.objects.filter(pk__in=self.post_ids).refresh_search_vectors()
+
+
+def refresh_search_vectors_on_commit(post_ids):
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        VectorRefresh(post_ids)()
+        return
+    for _savepoints, function, _robust in connection.run_on_commit:
+        if isinstance(function, VectorRefresh):
+            function.post_ids.update(post_ids)
+            return
+    schedule(VectorRefresh(post_ids))
+
+
+# How a refresh waits for the commit (the test suite runs it at once: tests/conftest.py).
+schedule = transaction.on_commit
+
+
+def next_change_by_clock():
+    """When a page next changes with no write (a scheduled post coming out, a post's comments
+    closing), in seconds since the epoch; None when nothing is due (PAGE_CACHE_NEXT_CHANGE)."""
+    moments = [Post.objects.scheduled().aggregate(next=Min("published_at"))["next"]]
+    days = settings.COMMENTS_CLOSE_AFTER_DAYS
+    if days is not None:
+        oldest = Post.objects.open_for_comments().aggregate(oldest=Min("published_at"))["oldest"]
+        moments.append(oldest and oldest + datetime.timedelta(days=days))
+    moments = [moment for moment in moments if moment is not None]
+    return min(moments).timestamp() if moments else None
 
 
 def post_from_share_token(token):

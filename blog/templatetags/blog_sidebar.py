@@ -1,5 +1,5 @@
 """The sidebar: the path tree with counts, popular tags and the archive, rendered once per
-cache generation (blog.cache) and shared by every page until the next change."""
+change (pagecache.cached_until_change) and shared by every page until the next change."""
 
 from dataclasses import dataclass, field
 
@@ -9,8 +9,8 @@ from django.db.models.functions import TruncMonth
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from blog.cache import remember
 from blog.models import Post, TaggedPost
+from pagecache import cached_until_change
 
 register = template.Library()
 
@@ -77,6 +77,8 @@ def sidebar_context():
 
 @register.simple_tag
 def sidebar():
-    html = remember("sidebar", lambda: render_to_string("blog/_sidebar.html", sidebar_context()))
+    html = cached_until_change(
+        "sidebar", lambda: render_to_string("blog/_sidebar.html", sidebar_context())
+    )
     # Our own template's output: every value in it was escaped when it was rendered.
     return mark_safe(html)

@@ -1,5 +1,5 @@
 """The page cache: anonymous pages come from the cache, and no stale page is ever served
-after a change (blog.cache)."""
+after a change (pagecache)."""
 
 import datetime
 import re
@@ -161,14 +161,14 @@ def test_a_scheduled_post_appears_when_its_time_comes_with_no_write(
     assert "Comes out later" not in text(fetch(client, "/"))
     later = soon + datetime.timedelta(seconds=1)
     monkeypatch.setattr(timezone, "now", lambda: later)
-    monkeypatch.setattr("blog.cache.time.time", later.timestamp)
+    monkeypatch.setattr("pagecache.time.time", later.timestamp)
     assert_everywhere(client, ["/", "/feed/"], present=["Comes out later"])
 
 
 def test_a_lost_generation_never_brings_back_older_pages(client):
     from django.core.cache import cache
 
-    from blog.cache import GENERATION_KEY
+    from pagecache import GENERATION_KEY
 
     post = make_post(title="Before")
     warm(client, "/")
@@ -268,18 +268,37 @@ def test_errors_and_redirects_are_not_stored(client):
     assert "X-Page-Cache" not in client.get("/no-such-path/")
 
 
-def test_a_change_retires_the_pages_again_when_its_transaction_commits(
-    django_capture_on_commit_callbacks,
+def test_a_change_retires_the_pages_when_its_transaction_commits_not_before(
+    retirements_on_commit, django_capture_on_commit_callbacks
 ):
     from django.db import transaction
 
-    from blog.cache import current_generation
+    from pagecache import current_generation
 
+    before = current_generation()
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         make_post(title="In a transaction")
-        during = current_generation()
-    assert callbacks, "nothing was queued for the commit"
-    assert current_generation().token != during.token
+        assert current_generation().token == before.token  # the old rows are still the truth
+    assert [type(hook).__name__ for hook in callbacks].count("Retirement") == 1
+    assert current_generation().token != before.token
+
+
+def test_a_rolled_back_change_retires_nothing_and_loses_no_later_retirement(
+    retirements_on_commit, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from pagecache import current_generation
+
+    before = current_generation()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        with transaction.atomic():
+            make_post(title="Rolled back")
+            transaction.set_rollback(True)
+        assert current_generation().token == before.token
+        make_post(title="Kept")
+    assert [type(hook).__name__ for hook in callbacks].count("Retirement") == 1
+    assert current_generation().token != before.token
 
 
 def test_a_comment_keeps_the_sidebar_and_post_counts_but_not_the_comment_counts(

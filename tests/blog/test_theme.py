@@ -65,7 +65,7 @@ def test_the_500_page_needs_no_database(monkeypatch):
     def no_database(*args, **kwargs):
         raise AssertionError("the 500 page touched the database")
 
-    from blog.cache import current_generation
+    from pagecache import current_generation
 
     current_generation()  # the page cache's record exists, as it does on a running site
     client = Client(raise_request_exception=False)

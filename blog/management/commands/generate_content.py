@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from blog.cache import content_changed
 from blog.demo import (
     AUTHORS,
     PATH_TITLES,
@@ -22,6 +21,7 @@ from blog.demo import (
 from blog.markup import plain_text, render_comment, render_post
 from blog.models import Path, Post, PostImage, TaggedPost, unique_slug
 from comments.models import Comment, refresh_comment_counts
+from pagecache import retire
 
 BATCH = 2000
 
@@ -72,7 +72,7 @@ class Command(BaseCommand):
         comment_count = self.save_comments(created, comments, seed, workers)
         self.stdout.write(f"Comments saved after {time.monotonic() - started:.1f} s.")
         picture_count = self.make_galleries(created, galleries, seed)
-        content_changed()  # bulk writes send no signals: retire the cached pages here
+        retire()  # bulk writes bypass the models' save(): retire the cached pages here
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(

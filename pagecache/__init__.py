@@ -1,18 +1,19 @@
 """The page cache: anonymous GETs of pages and feeds come from the cache, and every change to
-what readers see is on every page at the next request.
+what readers see is on every page at the next request. A site-wide piece: it imports none of
+the project's apps and learns what it must know of them from settings.
 
 Exact invalidation by generation. The cache holds one small record, the *generation*: a random
-token and the time it was made. Every cached page is stored with the token it was made under
-(read in the same round trip as the record), and an entry with any other token is a miss, so
-making a new generation retires every page at once without deleting anything. A new
-generation is made
+token and the time it was made. Every cached page is stored with the token read when its request
+began (in the same round trip as the page), and an entry with any other token is a miss, so
+making a new generation retires every page at once without deleting anything. A new generation
+is made
 
-- after every write to a model readers see (posts, paths, tags, pictures, comments, people),
-  by signal, immediately and again when the transaction commits (the second one closes the
-  window in which a request could read the old rows and store them under the new token);
-- by the few bulk updates that send no signal (comment statuses and counts), explicitly;
-- when the clock passes the next moment a page changes by itself: a scheduled post coming
-  out, or a post's comments closing. The generation record carries that moment.
+- by `retire()`, which the code that changes what readers see calls, explicitly: once per
+  transaction however many rows it changes, when it commits (a request that read the old rows
+  began under the old token, so what it stores is a miss already);
+- when the clock passes the next moment a page changes by itself (a scheduled post coming out,
+  a post's comments closing): the functions named in PAGE_CACHE_NEXT_CHANGE say when, and the
+  generation record expires then.
 
 The token is random, never a counter, so a generation lost from the cache (Redis restarted,
 an eviction) can never come back and revive pages stored under it.
@@ -20,13 +21,13 @@ an eviction) can never come back and revive pages stored under it.
 The same record gives every cached page its ETag and Last-Modified, so a conditional GET is
 answered with 304 before any view runs.
 
-Who is never served a cached page: anyone with a session (logged in, or in the admin), a
-commenter whose comment awaits moderation or whose details the form remembers (their pages
-differ), and any request that is not a GET or HEAD. Pages with a form carry a CSRF token: it is
-stored as a placeholder and each reader gets their own.
+Who is never served a cached page: anyone with a session (logged in, or in the admin), a reader
+with one of the cookies named in PAGE_CACHE_PERSONAL_COOKIES (a commenter whose comment awaits
+moderation or whose details the form remembers), and any request that is not a GET or HEAD.
+Values made for each reader (the CSRF token, a form's token: PAGE_CACHE_PERSONAL_VALUES) are
+stored as placeholders, and each reader gets their own.
 """
 
-import datetime
 import hashlib
 import logging
 import secrets
@@ -36,22 +37,17 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Min
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
-from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import http_date, quote_etag
 from django.utils.module_loading import import_string
 
-logger = logging.getLogger("blog.cache")
+logger = logging.getLogger("pagecache")
 
 GENERATION_KEY = "pages:generation"
 PLACEHOLDER = "@@personal-value-9d1f6c:{}@@"  # in a cached page, for a value made per reader
-# Apps whose rows appear on public pages; a write to any of their models retires every page.
-CONTENT_APPS = {"blog", "comments", "accounts", "taggit"}
 KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Link")
 
 
@@ -69,49 +65,29 @@ class Generation:
         return int(self.made_at)
 
 
-def _next_change_by_clock(now):
-    """The next moment a page changes with no write: a scheduled post coming out, or the
-    comments of a post closing. None when nothing is due."""
-    from blog.models import Post
-
-    moments = []
-    scheduled = Post.objects.filter(status=Post.Status.PUBLISHED, published_at__gt=now).aggregate(
-        next=Min("published_at")
-    )["next"]
-    if scheduled:
-        moments.append(scheduled)
-    days = settings.COMMENTS_CLOSE_AFTER_DAYS
-    if days is not None:
-        window = datetime.timedelta(days=days)
-        oldest_open = (
-            Post.objects.published()
-            .filter(allow_comments=True, published_at__gt=now - window)
-            .aggregate(oldest=Min("published_at"))["oldest"]
-        )
-        if oldest_open:
-            moments.append(oldest_open + window)
-    return min(moments).timestamp() if moments else None
+def next_change_by_clock():
+    """The earliest moment (seconds since the epoch) named by PAGE_CACHE_NEXT_CHANGE, or None."""
+    moments = [import_string(path)() for path in settings.PAGE_CACHE_NEXT_CHANGE]
+    moments = [moment for moment in moments if moment is not None]
+    return min(moments) if moments else None
 
 
-def new_generation(*, posts_changed=True, look_ahead=True):
-    """Retire every cached page: the next request renders afresh. With posts_changed=False
-    (a comment changed), what depends on posts alone stays. look_ahead=False skips finding the
-    next scheduled change (the record made again at commit does it)."""
-    now = timezone.now()
+def new_generation(*, posts_changed=True):
+    """Retire every cached page now: the next request renders afresh. With posts_changed=False
+    (only comments changed), what depends on posts alone stays."""
+    now = time.time()
     posts_token = ""
     if not posts_changed:
         try:
             previous = cache.get(GENERATION_KEY)
         except Exception:
             previous = None
-        if previous is not None and (
-            previous.valid_until is None or now.timestamp() < previous.valid_until
-        ):
+        if previous is not None and (previous.valid_until is None or now < previous.valid_until):
             posts_token = previous.posts_token
     generation = Generation(
         token=secrets.token_hex(8),
-        made_at=now.timestamp(),
-        valid_until=_next_change_by_clock(now) if look_ahead else None,
+        made_at=now,
+        valid_until=next_change_by_clock(),
         posts_token=posts_token or secrets.token_hex(8),
     )
     try:
@@ -119,6 +95,37 @@ def new_generation(*, posts_changed=True, look_ahead=True):
     except Exception:
         logger.exception("cache unavailable: could not retire cached pages")
     return generation
+
+
+class Retirement:
+    """The one retirement a transaction schedules on commit, however many changes it makes."""
+
+    def __init__(self, posts_changed):
+        self.posts_changed = posts_changed
+
+    def __call__(self):
+        new_generation(posts_changed=self.posts_changed)
+
+
+def retire(*, posts_changed=True):
+    """Retire every cached page when the current transaction commits (at once outside one).
+    Every change in one transaction shares one retirement; posts_changed=False when only
+    comments changed (the sidebar and post counts stay)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        new_generation(posts_changed=posts_changed)
+        return
+    # Still scheduled in this transaction (a rolled-back savepoint drops it: then it is not).
+    for _savepoints, function, _robust in connection.run_on_commit:
+        if isinstance(function, Retirement):
+            function.posts_changed |= posts_changed
+            return
+    schedule(Retirement(posts_changed))
+
+
+# How a retirement waits for the commit. The test suite replaces it: its requests run inside the
+# test's own transaction, which never commits (tests/conftest.py).
+schedule = transaction.on_commit
 
 
 def current_generation(generation=None):
@@ -132,7 +139,7 @@ def current_generation(generation=None):
     return generation
 
 
-def remember(name, compute, *, scope="posts"):
+def cached_until_change(name, compute, *, scope="posts"):
     """compute(), kept in the cache until the next change it depends on (or for
     BLOG_PAGE_CACHE_SECONDS): for counts and fragments that many pages share. scope="posts":
     it depends on posts, paths, tags and people only; scope="content": on comments too."""
@@ -152,26 +159,6 @@ def remember(name, compute, *, scope="posts"):
         except Exception:
             logger.exception("cache unavailable: %s not stored", name)
     return value
-
-
-def content_changed(*, posts_changed=True):
-    """Retire every cached page now, and again once the current transaction commits (that
-    second record also looks ahead for the next scheduled change; outside a transaction it is
-    made at once)."""
-    if transaction.get_connection().in_atomic_block:
-        new_generation(posts_changed=posts_changed, look_ahead=False)
-    transaction.on_commit(lambda: new_generation(posts_changed=posts_changed))
-
-
-def _model_changed(sender, **kwargs):
-    if sender._meta.app_label in CONTENT_APPS:
-        content_changed(posts_changed=sender._meta.app_label != "comments")
-
-
-def connect():
-    post_save.connect(_model_changed, dispatch_uid="blog.cache.saved")
-    post_delete.connect(_model_changed, dispatch_uid="blog.cache.deleted")
-    m2m_changed.connect(_model_changed, dispatch_uid="blog.cache.m2m")
 
 
 def csrf(request):
