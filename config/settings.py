@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "accounts",
     "blog",
     "comments",
+    "tooling",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

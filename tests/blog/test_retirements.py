@@ -113,7 +113,7 @@ def test_a_login_retires_nothing(client, retirements):
 
 
 def test_an_import_retires_once_however_many_items_it_brings(tmp_path, retirements):
-    from tests.blog.test_import_wxr import DATA
+    from tests.tooling.test_import_wxr import DATA
 
     source = DATA / "sample-1.2.xml"
     out = io.StringIO()

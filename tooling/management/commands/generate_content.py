@@ -10,7 +10,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from blog.demo import (
+from blog.markup import plain_text, render_comment, render_post
+from blog.models import Path, Post, PostImage, TaggedPost, unique_slug
+from comments.models import Comment, refresh_comment_counts
+from pagecache import retire
+from tooling.demo import (
     AUTHORS,
     PATH_TITLES,
     PATH_TREE,
@@ -18,10 +22,6 @@ from blog.demo import (
     generate_comments,
     generate_posts,
 )
-from blog.markup import plain_text, render_comment, render_post
-from blog.models import Path, Post, PostImage, TaggedPost, unique_slug
-from comments.models import Comment, refresh_comment_counts
-from pagecache import retire
 
 BATCH = 2000
 

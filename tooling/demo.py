@@ -8,6 +8,8 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
+from comments.models import Comment
+
 AUTHORS = [
     ("ada", "Ada Lindqvist", "Writes about distributed systems and the books she reads on trains."),
     ("bruno", "Bruno Okafor", "Keeps a diary of walks, bread and broken bicycles."),
@@ -285,7 +287,12 @@ def generate_posts(*, count, author_count, seed, now):
 
 FIRST_NAMES = ["Alex", "Bea", "Carl", "Dana", "Eli", "Fern", "Gil", "Hedda", "Ines", "Jon", "Kira"]
 LAST_NAMES = ["Ahl", "Brook", "Castell", "Dunmore", "Eck", "Falk", "Grau", "Holt", "Irving", "Juul"]
-STATUS_WEIGHTS = [("approved", 0.9), ("pending", 0.06), ("spam", 0.03), ("removed", 0.01)]
+STATUS_WEIGHTS = [
+    (Comment.Status.APPROVED, 0.9),
+    (Comment.Status.PENDING, 0.06),
+    (Comment.Status.SPAM, 0.03),
+    (Comment.Status.REMOVED, 0.01),
+]
 
 
 @dataclass
@@ -336,7 +343,9 @@ def generate_comments(*, post_dates, count, seed, now, max_depth=3):
                 url=f"https://{first.lower()}.example.org/" if rng.random() < 0.3 else "",
                 body=body,
                 created_at=min(created_at, now).replace(microsecond=0),
-                status=rng.choices(statuses, weights)[0] if parent is None else "approved",
+                status=rng.choices(statuses, weights)[0]
+                if parent is None
+                else Comment.Status.APPROVED,
             )
         )
         earlier.append(index)

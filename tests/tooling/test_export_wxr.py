@@ -5,10 +5,10 @@ from django.core.management import call_command
 from django.utils import timezone
 from taggit.models import Tag
 
-from blog import wxr
 from blog.models import Path, Post
 from comments.models import Comment
 from tests.factories import make_comment, make_post
+from tooling import wxr
 
 
 def export(tmp_path):

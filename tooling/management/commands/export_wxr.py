@@ -8,11 +8,16 @@ from django.utils import timezone
 from django.utils.feedgenerator import rfc2822_date
 from taggit.models import Tag
 
-from blog import wxr
 from blog.models import Path, Post
 from comments.models import Comment
+from tooling import wxr
 
-WORDPRESS_APPROVED = {"approved": "1", "pending": "0", "spam": "spam", "removed": "trash"}
+WORDPRESS_APPROVED = {
+    Comment.Status.APPROVED: "1",
+    Comment.Status.PENDING: "0",
+    Comment.Status.SPAM: "spam",
+    Comment.Status.REMOVED: "trash",
+}
 DATE = "%Y-%m-%d %H:%M:%S"
 
 

@@ -229,7 +229,7 @@ def test_missing_attachments_keep_their_url_and_are_reported(db, tmp_path):
 
 
 def test_an_item_failing_half_way_is_skipped_whole(db, monkeypatch):
-    from blog.management.commands import import_wxr
+    from tooling.management.commands import import_wxr
 
     real = import_wxr.Command.keep_old_urls
 

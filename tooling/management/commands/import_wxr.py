@@ -14,12 +14,18 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 
-from blog import wxr
 from blog.models import LegacyUrl, Path, Post, PostImage, make_segment, split_path
 from comments.models import Comment, refresh_comment_counts
+from tooling import wxr
 
-POST_STATUS = {"publish": "published", "future": "published"}  # anything else: draft
-COMMENT_STATUS = {"1": "approved", "0": "pending", "spam": "spam", "trash": "removed"}
+# WordPress's statuses and ours; a post in any other status is a draft.
+POST_STATUS = {"publish": Post.Status.PUBLISHED, "future": Post.Status.PUBLISHED}
+COMMENT_STATUS = {
+    "1": Comment.Status.APPROVED,
+    "0": Comment.Status.PENDING,
+    "spam": Comment.Status.SPAM,
+    "trash": Comment.Status.REMOVED,
+}
 IMPORTED_TYPES = {"post", "page"}
 
 
@@ -169,9 +175,9 @@ class Command(BaseCommand):
     def post_fields(self, item):
         zone = timezone.get_current_timezone()
         published_at = wxr.parse_date(item.post_date, item.post_date_gmt, zone)
-        status = POST_STATUS.get(item.status, "draft")
+        status = POST_STATUS.get(item.status, Post.Status.DRAFT)
         if published_at is None:
-            if status == "published":
+            if status == Post.Status.PUBLISHED:
                 raise Skip("it has no date")
             published_at = timezone.now()
         author = self.authors.get(item.creator) or self.default_author
@@ -276,7 +282,7 @@ class Command(BaseCommand):
         by_wordpress_id, created, changed = {}, [], False
         for entry in sorted(entries, key=lambda c: int(c.id) if c.id.isdigit() else 0):
             key = f"{post_key}#comment-{entry.id}"
-            status = COMMENT_STATUS.get(entry.approved, "pending")
+            status = COMMENT_STATUS.get(entry.approved, Comment.Status.PENDING)
             body, markup = entry.content, entry.meta.get(wxr.MARKUP_META, "html")
             comment = existing.get(key)
             if comment is not None:

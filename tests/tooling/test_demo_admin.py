@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from accounts.management.commands import demo_admin
+from tooling.management.commands import demo_admin
 
 
 @pytest.fixture
