@@ -3,20 +3,17 @@ import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 from taggit.models import Tag
 
-from comments.forms import CommentForm, held_comment_ids, remembered_commenter
-from comments.models import Comment
-from pagecache import cached_until_change, used_query
+from pagecache import cached_until_change
 
 from .models import Path, Post, TaggedPost, post_from_share_token
+from .pagination import page_or_404
 from .search import Filters, add_snippets, clean_query, facets, matching_posts
 
 MAX_TAGS_IN_INTERSECTION = 3
@@ -28,54 +25,6 @@ def checked_date(year, month=1, day=1):
         return datetime.date(int(year), int(month), int(day))
     except ValueError:
         raise Http404("No such date.") from None
-
-
-class FromEitherEndPaginator(Paginator):
-    """Pages past the middle are read from the far end, in reverse order: the last page of
-    100,000 posts skips a handful of rows, not 100,000. The queryset must be ordered by a
-    unique key (ties broken by id) so that both directions agree.
-
-    The total is counted once per change of content (pagecache.cached_until_change), under
-    `count_key`: the page's address without its page number."""
-
-    def __init__(self, *args, count_key=None, count_scope="posts", count_with=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.count_key, self.count_scope = count_key, count_scope
-        self.count_with = count_with or (lambda: Paginator.count.func(self))
-
-    @cached_property
-    def count(self):
-        if self.count_key is None:
-            return self.count_with()
-        return cached_until_change(
-            f"count:{self.count_key}", self.count_with, scope=self.count_scope
-        )
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = min(bottom + self.per_page, self.count)
-        if bottom <= self.count // 2 or not self.object_list.ordered:
-            return super().page(number)
-        from_end = self.object_list.reverse()[self.count - top : self.count - bottom]
-        return self._get_page(list(from_end)[::-1], number, self)
-
-
-def page_or_404(request, queryset, per_page, *, count_scope="posts", count_with=None):
-    """The page of `queryset` that ?page= asks for; 404 for one that does not exist.
-    count_scope: what the total depends on (see pagecache.cached_until_change); count_with: a
-    cheaper way to count the same rows."""
-    paginator = FromEitherEndPaginator(
-        queryset,
-        per_page,
-        count_key=f"{request.path}?{used_query(request, leave_out={'page'})}",
-        count_scope=count_scope,
-        count_with=count_with,
-    )
-    try:
-        return paginator.page(request.GET.get("page", 1))
-    except (EmptyPage, PageNotAnInteger):
-        raise Http404("No such page.") from None
 
 
 def listing(request, posts, template, *, empty_is_404=False, **context):
@@ -127,48 +76,28 @@ def period_end(start, month, day):
         return None
 
 
-def published_post_or_404(year, month, day, slug, *, with_tags=True):
-    """The published post a permalink names, with its author and path (and tags, pictures)."""
-    posts = Post.objects.published().select_related("author", "path")
-    return get_object_or_404(
-        posts.prefetch_related("tags", "images") if with_tags else posts,
-        pub_date=checked_date(year, month, day),
-        slug=slug,
-    )
-
-
 @require_GET
 def post_detail(request, year, month, day, slug):
-    post = published_post_or_404(year, month, day, slug)
-    form = CommentForm(post=post, request=request, initial=remembered_commenter(request))
-    reply_to = request.GET.get("reply_to", "")
-    if reply_to.isdigit():
-        form.initial["parent"] = int(reply_to)
-    return render_post_page(request, post, comment_form=form)
-
-
-def render_post_page(request, post, *, comment_form, comment_preview=None, status=200):
-    """The permalink page: the post, its neighbours and related posts, its comments and form."""
-    return render(
-        request,
-        "blog/post_detail.html",
-        {
-            "post": post,
-            "related_posts": post.related_posts(),
-            "previous_post": post.neighbour(newer=False),
-            "next_post": post.neighbour(newer=True),
-            "comments": Comment.objects.thread(post, held_comment_ids(request)),
-            "comment_form": comment_form,
-            "comment_preview": comment_preview,
-        },
-        status=status,
+    """The permalink page: the post, its neighbours and related posts (and whatever the
+    template adds: the comments app's section)."""
+    posts = Post.objects.published().at(year, month, day, slug)
+    post = get_object_or_404(
+        posts.select_related("author", "path").prefetch_related("tags", "images")
     )
+    context = {
+        "post": post,
+        "related_posts": post.related_posts(),
+        "previous_post": post.neighbour(newer=False),
+        "next_post": post.neighbour(newer=True),
+    }
+    return render(request, "blog/post_detail.html", context)
 
 
 @require_GET
 def gallery(request, year, month, day, slug):
     """Every picture of a post, each linking to its full size."""
-    post = published_post_or_404(year, month, day, slug)
+    posts = Post.objects.published().at(year, month, day, slug).select_related("author", "path")
+    post = get_object_or_404(posts.prefetch_related("tags", "images"))
     if not post.images.all():
         raise Http404("This post has no pictures.")
     return render(request, "blog/post_gallery.html", {"post": post})

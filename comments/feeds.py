@@ -11,7 +11,6 @@ from django.utils.feedgenerator import Rss201rev2Feed
 
 from blog.feeds import AtomWithContent
 from blog.models import Path, Post
-from blog.views import published_post_or_404
 
 from .models import Comment
 
@@ -98,7 +97,8 @@ class CommentFeed(Feed):
 
 class PostCommentFeed(CommentFeed):
     def get_object(self, request, year, month, day, slug):
-        return published_post_or_404(year, month, day, slug, with_tags=False)
+        posts = Post.objects.published().at(year, month, day, slug)
+        return get_object_or_404(posts.select_related("author", "path"))
 
     def comments(self, obj):
         return Comment.objects.approved().filter(post=obj)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from blog.models import Path, Post
-from blog.views import page_or_404, published_post_or_404, render_post_page
+from blog.pagination import page_or_404
 from config.client_address import client_address
 
 from .forms import CommentForm, remember_commenter
@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 
 @require_POST
 def post_comment(request, year, month, day, slug):
-    post = published_post_or_404(year, month, day, slug)
+    posts = Post.objects.published().at(year, month, day, slug).select_related("author", "path")
+    post = get_object_or_404(posts)
     form = CommentForm(request.POST, post=post, request=request)
     if not post.comments_are_open:
         context = {"post": post, "body": request.POST.get("body", "")}
@@ -72,8 +73,11 @@ def show_form_again(request, post, form, *, preview=None, status=200):
     preview of the comment: nothing the reader typed is lost."""
     if form.token_is_stale:
         form.renew_token()
-    return render_post_page(
-        request, post, comment_form=form, comment_preview=preview, status=status
+    return render(
+        request,
+        "comments/comment_form.html",
+        {"post": post, "form": form, "preview": preview},
+        status=status,
     )
 
 

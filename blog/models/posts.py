@@ -96,6 +96,14 @@ class PostQuerySet(models.QuerySet):
             queryset = queryset.filter(tagged_items__tag__slug=slug)
         return queryset
 
+    def at(self, year, month, day, slug):
+        """The post a permalink names (none for a date that does not exist)."""
+        try:
+            pub_date = datetime.date(int(year), int(month), int(day))
+        except ValueError:
+            return self.none()
+        return self.filter(pub_date=pub_date, slug=slug)
+
     def between(self, first_day, day_after):
         """Published on the days from `first_day` up to, not including, `day_after` (site
         time zone; None: no end). The bounds are put on published_at too, so the listing

@@ -1,0 +1,55 @@
+"""Pages of long listings, for every app's lists (posts, comments, search)."""
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import Http404
+from django.utils.functional import cached_property
+
+from pagecache import cached_until_change, used_query
+
+
+class FromEitherEndPaginator(Paginator):
+    """Pages past the middle are read from the far end, in reverse order: the last page of
+    100,000 posts skips a handful of rows, not 100,000. The queryset must be ordered by a
+    unique key (ties broken by id) so that both directions agree.
+
+    The total is counted once per change of content (pagecache.cached_until_change), under
+    `count_key`: the page's address without its page number."""
+
+    def __init__(self, *args, count_key=None, count_scope="posts", count_with=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_key, self.count_scope = count_key, count_scope
+        self.count_with = count_with or (lambda: Paginator.count.func(self))
+
+    @cached_property
+    def count(self):
+        if self.count_key is None:
+            return self.count_with()
+        return cached_until_change(
+            f"count:{self.count_key}", self.count_with, scope=self.count_scope
+        )
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        if bottom <= self.count // 2 or not self.object_list.ordered:
+            return super().page(number)
+        from_end = self.object_list.reverse()[self.count - top : self.count - bottom]
+        return self._get_page(list(from_end)[::-1], number, self)
+
+
+def page_or_404(request, queryset, per_page, *, count_scope="posts", count_with=None):
+    """The page of `queryset` that ?page= asks for; 404 for one that does not exist.
+    count_scope: what the total depends on (see pagecache.cached_until_change); count_with: a
+    cheaper way to count the same rows."""
+    paginator = FromEitherEndPaginator(
+        queryset,
+        per_page,
+        count_key=f"{request.path}?{used_query(request, leave_out={'page'})}",
+        count_scope=count_scope,
+        count_with=count_with,
+    )
+    try:
+        return paginator.page(request.GET.get("page", 1))
+    except (EmptyPage, PageNotAnInteger):
+        raise Http404("No such page.") from None
