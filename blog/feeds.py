@@ -54,7 +54,7 @@ class PostFeed(Feed):
         return settings.BLOG_DESCRIPTION
 
     def link(self, obj):
-        return "/"
+        return reverse("blog:index")
 
     def item_title(self, item):
         return item.title

@@ -46,7 +46,7 @@ class CommentFeed(Feed):
         return Feed.__call__(feed, request, *args, **kwargs)
 
     def comments(self, obj):
-        return Comment.objects.approved().on_published_posts()
+        return Comment.objects.public()
 
     def items(self, obj):
         comments = self.comments(obj).select_related("post", "parent").recent()
@@ -121,7 +121,7 @@ class PathCommentFeed(CommentFeed):
         return place
 
     def comments(self, obj):
-        return Comment.objects.approved().on_published_posts().under(obj)
+        return Comment.objects.public().under(obj)
 
     def title(self, obj):
         return f"{settings.BLOG_TITLE}: comments under {obj.full_path}"

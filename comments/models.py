@@ -34,11 +34,22 @@ class CommentQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(status=Comment.Status.APPROVED)
 
+    def held(self):
+        """Awaiting moderation."""
+        return self.filter(status=Comment.Status.PENDING)
+
+    def public(self):
+        """What any reader may see anywhere: approved, on a published post."""
+        return self.approved().on_published_posts()
+
     def visible_to(self, held_ids):
         """Approved comments, plus the held ones whose ids this reader's cookie names."""
-        return self.filter(
-            Q(status=Comment.Status.APPROVED) | Q(status=Comment.Status.PENDING, pk__in=held_ids)
-        )
+        return self.approved() | self.held().filter(pk__in=held_ids)
+
+    def awaiting(self, moderator):
+        """Held comments this moderator may act on: all for editors, their own posts' else."""
+        held = self.held()
+        return held if moderator.is_editor else held.filter(post__author=moderator)
 
     def recent(self):
         return self.order_by("-created_at", "-id")
@@ -185,6 +196,7 @@ class Comment(models.Model):
 
     @property
     def is_held(self):
+        """The instance twin of CommentQuerySet.held()."""
         return self.status == self.Status.PENDING
 
     def moderate(self, rules):

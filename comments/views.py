@@ -150,7 +150,7 @@ def exceeds_rate(request, email, *, previews=False):
 
 @require_GET
 def recent_comments(request):
-    comments = Comment.objects.approved().on_published_posts().select_related("post").recent()
+    comments = Comment.objects.public().select_related("post").recent()
     posts = Post.objects.published()
     path = request.GET.get("path", "").strip()
     if path:

@@ -320,12 +320,15 @@ class Post(models.Model):
         day, slug = self.pub_date, self.slug
         remembered = self.__dict__.get("_url")
         if remembered is None or remembered[0] != (day, slug):
-            url = reverse(
-                "blog:post-detail",
-                kwargs={"year": day.year, "month": f"{day:%m}", "day": f"{day:%d}", "slug": slug},
-            )
+            url = reverse("blog:post-detail", kwargs=self.permalink_kwargs)
             self.__dict__["_url"] = remembered = ((day, slug), url)
         return remembered[1]
+
+    @property
+    def permalink_kwargs(self):
+        """What names this post in its URLs (the permalink and the pages below it)."""
+        day = self.pub_date
+        return {"year": day.year, "month": day.month, "day": day.day, "slug": self.slug}
 
     def delete(self, *args, **kwargs):
         with transaction.atomic():
@@ -437,7 +440,14 @@ class Post(models.Model):
         refresh_search_vectors_on_commit([self.pk])
 
     def get_gallery_url(self):
-        return self.get_absolute_url() + "gallery/"
+        return reverse("blog:post-gallery", kwargs=self.permalink_kwargs)
+
+    def get_day_url(self):
+        """The archive of the day this post was published."""
+        day = self.pub_date
+        return reverse(
+            "blog:day-archive", kwargs={"year": day.year, "month": day.month, "day": day.day}
+        )
 
     def related_posts(self, limit=6):
         """Other published posts sharing the most tags (ties: newer first), each with

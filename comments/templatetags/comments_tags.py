@@ -1,4 +1,5 @@
 from django import template
+from django.urls import reverse
 
 from comments.forms import CommentForm, held_comment_ids, remembered_commenter
 from comments.models import Comment
@@ -26,7 +27,18 @@ def comment_section(context, post):
 
 
 @register.simple_tag
+def comment_url(name, post):
+    """The address of one of a post's comment pages: comment_url "post-feed" post."""
+    return reverse(f"comments:{name}", kwargs=post.permalink_kwargs)
+
+
+@register.inclusion_tag("comments/_feed_links.html")
+def comment_feed_links(post):
+    """<link rel="alternate"> to a post's comment feeds, for its page's <head>."""
+    return {"post": post}
+
+
+@register.simple_tag
 def pending_comments_count(user):
     """Comments awaiting this moderator: all of them for editors, their own posts' for authors."""
-    pending = Comment.objects.filter(status=Comment.Status.PENDING)
-    return pending.count() if user.is_editor else pending.filter(post__author=user).count()
+    return Comment.objects.awaiting(user).count()
