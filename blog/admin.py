@@ -41,6 +41,27 @@ class TagSuggestingInput(SuggestingInput, TagWidget):
     """taggit's tag input (it shows a post's tags as "a, b") with suggestions."""
 
 
+# The post form, top to bottom: model fields, the path typed as text, and read-only notes
+# (length, share link, revisions). PostAdmin shows this; PostAdminForm edits its model fields.
+POST_FORM_LAYOUT = (
+    "title",
+    "slug",
+    "path_text",
+    "tags",
+    "body",
+    "length",
+    "markup",
+    "summary",
+    "status",
+    "published_at",
+    "allow_comments",
+    "author",
+    "share_link",
+    "history",
+)
+POST_MODEL_FIELDS = {field.name for field in Post._meta.get_fields()}
+
+
 class PostAdminForm(forms.ModelForm):
     """The path is typed as text (/openstack/kilo) and created, with its ancestors, if new."""
 
@@ -53,18 +74,7 @@ class PostAdminForm(forms.ModelForm):
 
     class Meta:
         model = Post
-        fields = (
-            "title",
-            "slug",
-            "tags",
-            "body",
-            "markup",
-            "summary",
-            "status",
-            "published_at",
-            "allow_comments",
-            "author",
-        )
+        fields = tuple(name for name in POST_FORM_LAYOUT if name in POST_MODEL_FIELDS)
         widgets = {
             "body": forms.Textarea(attrs={"rows": 24, "class": "vLargeTextField post-body"}),
             "summary": forms.Textarea(attrs={"rows": 3}),
@@ -165,11 +175,18 @@ class StateFilter(admin.SimpleListFilter):
 
 
 class PathSubtreeFilter(admin.SimpleListFilter):
+    """Rows filed under a path or below it (posts, or comments through their posts). It lists
+    only the paths of the posts this user may see in the list."""
+
     title = "path (with sub-paths)"
     parameter_name = "under"
 
+    def posts(self, request, model_admin):
+        """The posts behind the rows this user may see."""
+        return model_admin.get_queryset(request)
+
     def lookups(self, request, model_admin):
-        paths = Path.objects.holding(model_admin.get_queryset(request))
+        paths = Path.objects.holding(self.posts(request, model_admin))
         return [(p, p) for p in paths.values_list("full_path", flat=True)]
 
     def queryset(self, request, queryset):
@@ -266,22 +283,7 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("title",)}
     actions = [publish_now, unpublish]
-    fields = (
-        "title",
-        "slug",
-        "path_text",
-        "tags",
-        "body",
-        "length",
-        "markup",
-        "summary",
-        "status",
-        "published_at",
-        "allow_comments",
-        "author",
-        "share_link",
-        "history",
-    )
+    fields = POST_FORM_LAYOUT
     readonly_fields = ("length", "share_link", "history")
     inlines = [PostImageInline]
 

@@ -25,16 +25,35 @@ class AtomWithContent(Atom1Feed):
             handler.addQuickElement("content", item["content_html"], {"type": "html"})
 
 
-class PostFeed(Feed):
-    """The site's newest published posts; subclasses narrow `posts()` and describe themselves."""
+class SiteFeed(Feed):
+    """A feed that knows the request's site: `host` (for tag: URIs) and `site_url`. One
+    instance serves every request (in every thread), so that state goes on a copy."""
 
     feed_type = Rss201rev2Feed
 
     def __call__(self, request, *args, **kwargs):
-        # One instance serves every request (in every thread): per-request state goes on a copy.
         feed = copy.copy(self)
         feed.host = request.get_host().split(":")[0]
+        feed.site_url = f"{request.scheme}://{request.get_host()}"
         return Feed.__call__(feed, request, *args, **kwargs)
+
+
+def atom(feed_class, *, feed_type=AtomWithContent, summary=None):
+    """The Atom twin of an RSS feed class: the full HTML in <content>, `summary(item)` (or
+    nothing) in <summary>."""
+    return type(
+        f"Atom{feed_class.__name__}",
+        (feed_class,),
+        {
+            "feed_type": feed_type,
+            "subtitle": feed_class.description,
+            "item_description": lambda self, item: summary(item) if summary else None,
+        },
+    )
+
+
+class PostFeed(SiteFeed):
+    """The site's newest published posts; subclasses narrow `posts()` and describe themselves."""
 
     def posts(self, obj):
         return Post.objects.published()
@@ -135,15 +154,6 @@ class AuthorPostFeed(PostFeed):
         return obj.get_absolute_url()
 
 
-def atom(feed_class):
-    """The Atom twin of an RSS feed class: the full HTML in <content>, the excerpt (if any)
-    in <summary>."""
-    return type(
-        f"Atom{feed_class.__name__}",
-        (feed_class,),
-        {
-            "feed_type": AtomWithContent,
-            "subtitle": feed_class.description,
-            "item_description": lambda self, item: item.excerpt_html or None,
-        },
-    )
+def atom_of_posts(feed_class):
+    """The Atom twin of a post feed: the excerpt (if any) in <summary>."""
+    return atom(feed_class, summary=lambda post: post.excerpt_html or None)

@@ -10,7 +10,7 @@ PERMALINK = "<yyyy:year>/<mm:month>/<dd:day>/<uslug:slug>/"
 urlpatterns = [
     path("", views.index, name="index"),
     path("feed/", feeds.PostFeed(), name="feed"),
-    path("feed/atom/", feeds.atom(feeds.PostFeed)(), name="feed-atom"),
+    path("feed/atom/", feeds.atom_of_posts(feeds.PostFeed)(), name="feed-atom"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path(
         "sitemap.xml",
@@ -29,12 +29,16 @@ urlpatterns = [
     path("tags/", views.tag_list, name="tag-list"),
     path("tags/<tags:tags>/", views.tag_detail, name="tag-detail"),
     path("tags/<tags:tags>/feed/", feeds.TagPostFeed(), name="tag-feed"),
-    path("tags/<tags:tags>/feed/atom/", feeds.atom(feeds.TagPostFeed)(), name="tag-feed-atom"),
+    path(
+        "tags/<tags:tags>/feed/atom/",
+        feeds.atom_of_posts(feeds.TagPostFeed)(),
+        name="tag-feed-atom",
+    ),
     path("authors/<str:username>/", views.author_detail, name="author-detail"),
     path("authors/<str:username>/feed/", feeds.AuthorPostFeed(), name="author-feed"),
     path(
         "authors/<str:username>/feed/atom/",
-        feeds.atom(feeds.AuthorPostFeed)(),
+        feeds.atom_of_posts(feeds.AuthorPostFeed)(),
         name="author-feed-atom",
     ),
     path("<yyyy:year>/", views.archive, name="year-archive"),
@@ -44,7 +48,11 @@ urlpatterns = [
     path(f"{PERMALINK}gallery/", views.gallery, name="post-gallery"),
     # Path URLs last: they would otherwise swallow everything above.
     path("<blogpath:path>/feed/", feeds.PathPostFeed(), name="path-feed"),
-    path("<blogpath:path>/feed/atom/", feeds.atom(feeds.PathPostFeed)(), name="path-feed-atom"),
+    path(
+        "<blogpath:path>/feed/atom/",
+        feeds.atom_of_posts(feeds.PathPostFeed)(),
+        name="path-feed-atom",
+    ),
     path("<blogpath:path>/<yyyy:year>/", views.path_detail, name="path-year"),
     path("<blogpath:path>/<yyyy:year>/<mm:month>/", views.path_detail, name="path-month"),
     path("<blogpath:path>/", views.path_detail, name="path-detail"),

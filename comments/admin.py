@@ -3,22 +3,16 @@ from django.db import models
 from django.utils.text import Truncator
 
 from accounts.admin import OwnedRowsAdmin
-from blog.models import Path, Post
+from blog.admin import PathSubtreeFilter
+from blog.models import Post
 
 from .models import Comment, ModerationRule
 
 
-class PathFilter(admin.SimpleListFilter):
-    title = "path"
-    parameter_name = "path"
-
-    def lookups(self, request, model_admin):
-        # Only the paths of posts whose comments this user may moderate.
-        posts = Post.objects.filter(pk__in=model_admin.get_queryset(request).values("post"))
-        return [(p, p) for p in Path.objects.holding(posts).values_list("full_path", flat=True)]
-
-    def queryset(self, request, queryset):
-        return queryset.under(self.value()) if self.value() else queryset
+class CommentPathFilter(PathSubtreeFilter):
+    def posts(self, request, model_admin):
+        # Only the posts whose comments this user may moderate.
+        return Post.objects.filter(pk__in=model_admin.get_queryset(request).values("post"))
 
 
 def status_action(status, label):
@@ -37,7 +31,7 @@ class CommentAdmin(OwnedRowsAdmin, admin.ModelAdmin):
     owner_lookup = "post__author"  # authors moderate the comments on their own posts
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("author_name", "excerpt", "post", "status", "created_at", "ip_address")
-    list_filter = ("status", PathFilter, ("post", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("status", CommentPathFilter, ("post", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("post",)
     search_fields = ("author_name", "author_email", "body", "ip_address")
     date_hierarchy = "created_at"

@@ -1,15 +1,11 @@
 """RSS and Atom feeds of approved comments: the whole site, one post, one path."""
 
-import copy
-
 from django.conf import settings
-from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Rss201rev2Feed
 
-from blog.feeds import AtomWithContent
+from blog.feeds import AtomWithContent, SiteFeed, atom
 from blog.models import Path, Post
 
 from .models import Comment
@@ -33,17 +29,8 @@ class AtomWithThreading(AtomWithContent):
             )
 
 
-class CommentFeed(Feed):
+class CommentFeed(SiteFeed):
     """The newest approved comments on published posts."""
-
-    feed_type = Rss201rev2Feed
-
-    def __call__(self, request, *args, **kwargs):
-        # One instance serves every request (in every thread): per-request state goes on a copy.
-        feed = copy.copy(self)
-        feed.host = request.get_host().split(":")[0]
-        feed.site_url = f"{request.scheme}://{request.get_host()}"
-        return Feed.__call__(feed, request, *args, **kwargs)
 
     def comments(self, obj):
         return Comment.objects.public()
@@ -133,7 +120,6 @@ class PathCommentFeed(CommentFeed):
         return reverse("comments:recent") + f"?path={obj.full_path}"
 
 
-def atom(feed_class):
+def atom_of_comments(feed_class):
     """The Atom twin of a comment feed: the comment in <content> only, replies threaded."""
-    attributes = {"feed_type": AtomWithThreading, "item_description": lambda self, item: None}
-    return type(f"Atom{feed_class.__name__}", (feed_class,), attributes)
+    return atom(feed_class, feed_type=AtomWithThreading)

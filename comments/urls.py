@@ -10,14 +10,18 @@ PERMALINK = "<yyyy:year>/<mm:month>/<dd:day>/<uslug:slug>/"
 urlpatterns = [
     path("comments/", views.recent_comments, name="recent"),
     path("comments/feed/", feeds.CommentFeed(), name="feed"),
-    path("comments/feed/atom/", feeds.atom(feeds.CommentFeed)(), name="feed-atom"),
+    path("comments/feed/atom/", feeds.atom_of_comments(feeds.CommentFeed)(), name="feed-atom"),
     path(f"{PERMALINK}comment/", views.post_comment, name="post-comment"),
     path(f"{PERMALINK}feed/", feeds.PostCommentFeed(), name="post-feed"),
-    path(f"{PERMALINK}feed/atom/", feeds.atom(feeds.PostCommentFeed)(), name="post-feed-atom"),
+    path(
+        f"{PERMALINK}feed/atom/",
+        feeds.atom_of_comments(feeds.PostCommentFeed)(),
+        name="post-feed-atom",
+    ),
     path("<blogpath:path>/comments/feed/", feeds.PathCommentFeed(), name="path-feed"),
     path(
         "<blogpath:path>/comments/feed/atom/",
-        feeds.atom(feeds.PathCommentFeed)(),
+        feeds.atom_of_comments(feeds.PathCommentFeed)(),
         name="path-feed-atom",
     ),
 ]

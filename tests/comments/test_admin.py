@@ -82,7 +82,7 @@ def test_search_by_ip_email_body_and_name(client, comments, query):
 
 def test_filters_by_status_and_path(client, comments):
     client.force_login(staff("ed", editor=True))
-    page = client.get("/admin/comments/comment/", {"path": "/openstack"}).content.decode()
+    page = client.get("/admin/comments/comment/", {"under": "/openstack"}).content.decode()
     assert "On Ada" in page and "On Bo" not in page
     Comment.objects.filter(pk=comments["bos"].pk).set_status("spam")
     page = client.get("/admin/comments/comment/", {"status__exact": "spam"}).content.decode()
