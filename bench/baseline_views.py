@@ -59,8 +59,14 @@ PAGE = render_to_string("bench/ceiling.html", CONTEXT).encode()
 
 
 def render_ceiling(request):
-    return render(request, "bench/ceiling.html", CONTEXT)
+    return uncached(render(request, "bench/ceiling.html", CONTEXT))
 
 
 def request_floor(request):
-    return HttpResponse(PAGE, content_type="text/html; charset=utf-8")
+    return uncached(HttpResponse(PAGE, content_type="text/html; charset=utf-8"))
+
+
+def uncached(response):
+    """The baselines are measured as rendered, never as page-cache hits."""
+    response["Cache-Control"] = "no-store"
+    return response

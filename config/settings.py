@@ -306,7 +306,6 @@ PAGE_CACHE_PERSONAL_VALUES = {
 }
 # The query parameters pages read; any other parameter is not part of a cached page's key.
 PAGE_CACHE_QUERY_PARAMETERS = ("page", "q", "path", "tag", "author", "year", "reply_to")
-BLOG_UNCACHED_PREFIXES = ("/admin/", "/accounts/", "/drafts/", "/healthz", "/media/", "/static/")
 BLOG_SEARCH_CONFIG = os.environ.get(
     "BLOG_SEARCH_CONFIG", "english"
 )  # PostgreSQL text search configuration

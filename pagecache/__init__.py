@@ -202,10 +202,7 @@ def reader_digest(request, secret=None):
 
 def request_is_cacheable(request):
     return (
-        request.method in {"GET", "HEAD"}
-        and settings.BLOG_PAGE_CACHE
-        and not request.path.startswith(settings.BLOG_UNCACHED_PREFIXES)
-        and not is_personal(request)
+        request.method in {"GET", "HEAD"} and settings.BLOG_PAGE_CACHE and not is_personal(request)
     )
 
 

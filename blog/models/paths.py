@@ -1,37 +1,21 @@
 """Paths: the hierarchy posts are filed under (/openstack/kilo), stored as full paths."""
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
+from urllib.parse import unquote
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Lookup
 from django.db.models.functions import Concat, Substr
-from django.urls import reverse
+from django.urls import NoReverseMatch, Resolver404, URLResolver, get_resolver, resolve, reverse
 
 from pagecache import retire
 
 SEGMENT_PATTERN = re.compile(r"^[\w.-]+$")  # letters and digits of any script
-# First segments that the site's own URLs use; a path there would hide a page or be hidden by it.
-RESERVED_FIRST_SEGMENTS = {
-    "accounts",
-    "admin",
-    "authors",
-    "comments",
-    "drafts",
-    "feed",
-    "feeds",
-    "healthz",
-    "media",
-    "robots.txt",
-    "search",
-    "sitemap.xml",
-    "static",
-    "tags",
-}
-# Words that follow a path in its own URLs (/<path>/feed/, /<path>/comments/feed/).
-RESERVED_SEGMENTS = {"feed", "comments"}
 MAX_PATH_LENGTH = 255
 
 
@@ -50,10 +34,50 @@ def validate_segment(segment, *, is_first=False):
             f"“{segment}” is only digits, which the site's date URLs use; add a letter.",
             code="reserved",
         )
-    if segment.lower() in RESERVED_SEGMENTS or (
-        is_first and segment.lower() in RESERVED_FIRST_SEGMENTS
-    ):
+    if is_taken_by_the_site(segment, is_first=is_first):
         raise ValidationError(f"“{segment}” is used by the site's own URLs.", code="reserved")
+
+
+def is_taken_by_the_site(segment, *, is_first):
+    """Whether a path with this segment (first, or below another) would hide one of the
+    site's own pages or be hidden by one (see is_reachable)."""
+    if is_first and segment.lower() == settings.STATIC_URL.strip("/").split("/")[0]:
+        return True  # the static files, served before any URL is resolved
+    parent = "" if is_first else "/a-path"
+    return not all(is_reachable(f"{parent}/{word}") for word in {segment, segment.lower()})
+
+
+def is_reachable(full_path):
+    """Whether every address the site gives this path (its listing, its feeds, its date
+    archives, its comment feeds) leads back to it: asked of the URLconf itself, so no list of
+    reserved words has to follow it (/admin, /tags, /robots.txt, /authors/ada, /diary/feed,
+    /diary/comments, /diary/2014 all fail)."""
+    for name, sample in path_urls():
+        try:
+            match = resolve(unquote(reverse(name, kwargs={"path": full_path[1:], **sample})))
+        except (NoReverseMatch, Resolver404):
+            return False
+        if match.view_name != name or match.kwargs.get("path") != full_path[1:]:
+            return False
+    return True
+
+
+@functools.cache
+def path_urls():
+    """[(URL name, sample values for its other parameters)] of every URL with a <path>."""
+    samples = {"year": "2000", "month": "01", "day": "01"}
+    found = []
+
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif "path" in getattr(pattern.pattern, "converters", {}):
+                others = {key: samples[key] for key in pattern.pattern.converters if key != "path"}
+                found.append((f"{namespace}:{pattern.name}", others))
+
+    walk(get_resolver().url_patterns, None)
+    return found
 
 
 def make_segment(*candidates, is_first=False):
@@ -82,6 +106,10 @@ def split_path(full_path):
     segments = text[1:].removesuffix("/").split("/")
     for index, segment in enumerate(segments):
         validate_segment(segment, is_first=index == 0)
+        if not is_reachable("/" + "/".join(segments[: index + 1])):
+            raise ValidationError(
+                f"“{segment}” is used by the site's own URLs there.", code="reserved"
+            )
     if len(text) > MAX_PATH_LENGTH:
         raise ValidationError(f"A path is at most {MAX_PATH_LENGTH} characters long.")
     return segments

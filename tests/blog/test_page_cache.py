@@ -330,3 +330,22 @@ def test_media_keeps_its_own_long_caching_and_only_personal_pages_are_marked_pri
     assert media["Cache-Control"] == "public, max-age=31536000, immutable"
     client.force_login(make_user())
     assert client.get("/")["Cache-Control"] == "private, no-cache"
+
+
+def test_pages_that_are_never_shared_are_never_stored(client, settings):
+    """No list of prefixes: the admin, share links, the health check and media say so in their
+    own responses (a session or CSRF cookie, no-store, a file stream)."""
+    from tests.factories import make_picture
+
+    post = make_post(title="Draft", published=False)
+    picture = make_picture(post=post)
+    for url in (
+        "/admin/login/",
+        post.get_share_url(),
+        "/healthz",
+        picture.display.url,
+    ):
+        for _ in range(2):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert response.get("X-Page-Cache") != "hit", url

@@ -28,7 +28,7 @@ from tests.factories import make_post
         "/media",
         "/authors/ada",
         "/search",
-        "/drafts",
+        "/drafts/abc",
         "/2014",
         "/diary/2014",
         "/diary/feed",
