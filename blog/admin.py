@@ -165,13 +165,12 @@ class StateFilter(admin.SimpleListFilter):
         return [("draft", "Draft"), ("scheduled", "Scheduled"), ("published", "Published")]
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        published = queryset.filter(status=Post.Status.PUBLISHED)
-        return {
-            "draft": queryset.filter(status=Post.Status.DRAFT),
-            "scheduled": published.filter(published_at__gt=now),
-            "published": published.filter(published_at__lte=now),
-        }.get(self.value(), queryset)
+        states = {
+            "draft": queryset.drafts,
+            "scheduled": queryset.scheduled,
+            "published": queryset.published,
+        }
+        return states[self.value()]() if self.value() in states else queryset
 
 
 class PathSubtreeFilter(admin.SimpleListFilter):
@@ -195,7 +194,7 @@ class PathSubtreeFilter(admin.SimpleListFilter):
 
 @admin.action(description="Publish the selected posts now", permissions=["change"])
 def publish_now(modeladmin, request, queryset):
-    for post in queryset.exclude(status=Post.Status.PUBLISHED, published_at__lte=timezone.now()):
+    for post in queryset.exclude(pk__in=queryset.published().values("pk")):
         post.status, post.published_at, post.edited_by = (
             Post.Status.PUBLISHED,
             timezone.now(),
@@ -207,7 +206,7 @@ def publish_now(modeladmin, request, queryset):
 
 @admin.action(description="Unpublish the selected posts (back to draft)", permissions=["change"])
 def unpublish(modeladmin, request, queryset):
-    for post in queryset.filter(status=Post.Status.PUBLISHED):
+    for post in queryset.exclude(pk__in=queryset.drafts().values("pk")):
         post.status, post.edited_by = Post.Status.DRAFT, request.user
         post.save()
     modeladmin.message_user(request, "Unpublished.", messages.SUCCESS)
