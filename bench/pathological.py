@@ -49,6 +49,10 @@ def cases(size):
         "code fence openers": "```\n" * quarter,
         "python code block": "```python\n" + "f(" * (size // 3) + "\n```",
         "[caption] openers (imported HTML)": "[caption]" * (size // 9),
+        "repeated headings # h": "# h\n" * quarter,
+        "repeated setext headings": "h\n-\n" * quarter,
+        "footnotes, defined and used": "x[^1]\n\n[^1]: n\n\n" * (size // 14),
+        "links to one reference": "[a]: /u\n\n" + "[a] " * quarter,
     }
 
 

@@ -31,7 +31,7 @@ URL_SCHEMES = {"http", "https", "mailto"}
 PYGMENTS_CLASSES = {name for name in STANDARD_TYPES.values() if name} | {"hll"}
 # The longest texts the forms and importers accept; rendering time is linear in the length,
 # so these bound the time any one text can take (docs/performance.md, "Hostile Markdown").
-POST_BODY_MAX_CHARS = 100_000
+POST_BODY_MAX_CHARS = 64_000
 COMMENT_BODY_MAX_CHARS = 10_000
 
 
@@ -115,7 +115,7 @@ def heading_anchors(state):
     """Every heading gets an id (prefixed per post, so several posts can share one page) and a
     "¶" link to itself."""
     prefix = state.env.get("id_prefix", "")
-    seen = set()
+    seen, next_number = set(), {}  # next_number: where to go on counting each base's copies
     for index, token in enumerate(state.tokens):
         if token.type != "heading_open":
             continue
@@ -124,10 +124,12 @@ def heading_anchors(state):
             c.content for c in inline.children or () if c.type in {"text", "code_inline"}
         )
         base = slugify(words, allow_unicode=True)[:80] or "section"
-        slug, number = base, 0
+        # A thousand headings alike are numbered in one pass, not by counting up from 1 each time.
+        slug, number = base, next_number.get(base, 0)
         while slug in seen:
             number += 1
             slug = f"{base}_{number}"
+        next_number[base] = number
         seen.add(slug)
         token.attrSet("id", prefix + slug)
         link = Token("link_open", "a", 1)

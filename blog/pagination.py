@@ -49,7 +49,10 @@ def page_or_404(request, queryset, per_page, *, count_scope="posts", count_with=
         count_scope=count_scope,
         count_with=count_with,
     )
+    number = request.GET.get("page", "1")
+    if number != number.strip().lstrip("0") or not number:
+        raise Http404("No such page.")  # one address per page: not ?page=01 or ?page=+1
     try:
-        return paginator.page(request.GET.get("page", 1))
+        return paginator.page(number)
     except (EmptyPage, PageNotAnInteger):
         raise Http404("No such page.") from None

@@ -98,7 +98,7 @@ def refresh_comment_counts(post_ids):
         .annotate(count=Count("id"))
         .values("count")
     )
-    Post.objects.filter(pk__in=post_ids).update(
+    Post.objects.filter(pk__in=post_ids).update_quietly(
         comment_count=Coalesce(Subquery(approved), Value(0))
     )
     retire(posts_changed=False)  # the posts' own data is unchanged

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -157,6 +158,8 @@ def recent_comments(request):
         place = get_object_or_404(Path, full_path="/" + path.strip("/"))
         comments = comments.under(place)
         posts = posts.under(place)
+        if not posts.exists():  # a path of drafts only is not public, nor is its name
+            raise Http404("Nothing published here.")
     page = page_or_404(
         request,
         comments,

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.functional import SimpleLazyObject
@@ -224,13 +224,44 @@ def page_key(request):
 
 
 def used_query(request, *, leave_out=()):
-    """The query parameters pages read (PAGE_CACHE_QUERY_PARAMETERS), sorted, as text."""
+    """The query parameters pages read (PAGE_CACHE_QUERY_PARAMETERS), sorted, as text: each
+    with the one value a page reads (the last), so repeating a parameter makes no new key."""
+    query = QueryDict(request.META.get("QUERY_STRING", ""))  # read quietly (ReadRecorder)
     return "&".join(
-        f"{name}={value}"
+        f"{name}={query[name]}"
         for name in sorted(settings.PAGE_CACHE_QUERY_PARAMETERS)
-        if name not in leave_out
-        for value in request.GET.getlist(name)
+        if name not in leave_out and name in query
     )
+
+
+class ReadRecorder(QueryDict):
+    """The query parameters of a request, noting which ones the page read: a page stored
+    under a parameter it never read (?q= on the front page) would be a copy made for nothing,
+    and a way to fill the cache."""
+
+    @classmethod
+    def of(cls, query):
+        recorder = cls(mutable=True, encoding=query.encoding)
+        for name, values in query.lists():
+            recorder.setlist(name, values)
+        recorder._mutable = False
+        return recorder
+
+    @property
+    def read(self):
+        return self.__dict__.setdefault("_read", set())
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def getlist(self, key, default=None):
+        self.read.add(key)
+        return super().getlist(key, default)
+
+    def __contains__(self, key):
+        self.read.add(key)
+        return super().__contains__(key)
 
 
 def placeholder(name):
@@ -277,8 +308,10 @@ class PageCacheMiddleware:
             response["X-Page-Cache"] = "hit"
         else:
             request.page_personal_values = {}
+            request.GET = ReadRecorder.of(request.GET)
             response = self.get_response(request)
-            if not response_is_cacheable(response):
+            unread = set(request.GET) & set(settings.PAGE_CACHE_QUERY_PARAMETERS) - request.GET.read
+            if not response_is_cacheable(response) or unread:
                 return response
             has_form = "csrf" in request.page_personal_values.values()
             self._store(request, response, key, generation)

@@ -10,8 +10,15 @@ from defusedxml import DefusedXmlException
 
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
 DC = "http://purl.org/dc/elements/1.1/"
-WP_NAMESPACES = {f"http://wordpress.org/export/{v}/": v for v in ("1.0", "1.1", "1.2")}
-EXCERPT_NAMESPACES = [f"http://wordpress.org/export/{v}/excerpt/" for v in ("1.0", "1.1", "1.2")]
+# WXR 1.0 to 1.2, under http:// (what WordPress writes) or https:// (as the Theme Unit Test data
+# is published): WordPress's own importer takes them all.
+VERSIONS = ("1.0", "1.1", "1.2")
+WP_NAMESPACES = {
+    f"{scheme}://wordpress.org/export/{version}/": version
+    for scheme in ("http", "https")
+    for version in VERSIONS
+}
+EXCERPT_NAMESPACES = [f"{namespace}excerpt/" for namespace in WP_NAMESPACES]
 ZERO_DATE = "0000-00-00 00:00:00"
 # Our own post and comment meta, so that an export imports back exactly.
 SOURCE_META, MARKUP_META, SUMMARY_META = "_blosxom_source", "_blosxom_markup", "_blosxom_summary"

@@ -77,6 +77,18 @@ class PostQuerySet(models.QuerySet):
             retire()
             return super().delete()
 
+    def update(self, **kwargs):
+        """A bulk change of posts (an admin action, a shell session) retires the cached pages
+        like a save() does (once per transaction); the derived columns that no page shows are
+        written with update_quietly()."""
+        with transaction.atomic():
+            retire()
+            return super().update(**kwargs)
+
+    def update_quietly(self, **kwargs):
+        """update() for what the site derives by itself, whose change is retired already."""
+        return super().update(**kwargs)
+
     def visible_to(self, user):
         """What `user` may see in the admin: everything for editors; for anyone else what
         readers see plus their own posts."""
@@ -130,7 +142,7 @@ class PostQuerySet(models.QuerySet):
             .annotate(names=StringAgg("tag__name", " "))
             .values("names")
         )
-        return self.update(
+        return self.update_quietly(
             search_vector=SearchVector("title", weight="A", config=config)
             + SearchVector(
                 Coalesce(Subquery(tag_names), Value(""), output_field=models.TextField()),

@@ -60,3 +60,9 @@ def test_the_public_ones_still_answer(client, secrets):
     page = client.get("/tags/").content.decode() + client.get("/").content.decode()
     for secret in ("embargo", "tomorrow", "unreleased", "quiet-staff", "/soon"):
         assert secret not in page
+
+
+def test_recent_comments_under_a_path_of_drafts_is_404(client, secrets):
+    assert client.get("/comments/?path=/unreleased").status_code == 404
+    assert client.get("/comments/?path=/unreleased/plans").status_code == 404
+    assert client.get("/comments/?path=/diary").status_code == 200

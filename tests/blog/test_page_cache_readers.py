@@ -69,3 +69,27 @@ def test_random_query_strings_make_no_new_cache_entries(client):
         response = client.get(f"/?utm_source=x{number}&_={number}")
         assert response["X-Page-Cache"] == "hit"
     assert client.get("/?page=1")["X-Page-Cache"] == "miss"  # a parameter pages read counts
+
+
+def test_parameters_a_page_does_not_read_make_no_entries(client):
+    make_post(title="Listed")
+    client.get("/")
+    for query in ("q=r1", "reply_to=3", "tag=x", "path=y", "author=z", "year=2000"):
+        first, second = client.get(f"/?{query}"), client.get(f"/?{query}")
+        assert first.status_code == 200
+        assert second.get("X-Page-Cache") != "hit", query  # never stored: the page ignores it
+    assert client.get("/?page=1&page=1").status_code == 200
+    client.get("/?page=1")
+    assert client.get("/?page=1&page=1")["X-Page-Cache"] == "hit"  # one value, one key
+    for odd in ("01", "+1", " 1", "1.0", ""):
+        assert client.get(f"/?page={odd}").status_code == 404, odd
+
+
+def test_a_bulk_update_from_a_shell_retires_the_pages(client):
+    from blog.models import Post
+
+    post = make_post(title="Bulk")
+    client.get(post.get_absolute_url())
+    assert client.get(post.get_absolute_url())["X-Page-Cache"] == "hit"
+    Post.objects.filter(pk=post.pk).update(status=Post.Status.DRAFT)
+    assert client.get(post.get_absolute_url()).status_code == 404

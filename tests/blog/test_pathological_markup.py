@@ -4,6 +4,8 @@ recorded by bench/pathological.py; here each case's time at four times the size 
 within a linear factor (a quadratic parser takes 16 times as long). CPU time of this process,
 best of five: other work on the machine does not move the ratio."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -91,3 +93,11 @@ def test_a_post_body_over_the_limit_is_refused_by_the_form_and_the_preview(admin
     )
     assert response.status_code == 413
     assert "longer than" in response.json()["error"]
+
+
+def test_a_post_of_thousands_of_identical_headings_numbers_them_in_linear_time():
+    small, large = "# h\n" * 1000, "# h\n" * 4000
+    ratio = timed(render_post, large, repeat=3) / timed(render_post, small, repeat=3)
+    assert ratio < 10, ratio
+    html = render_post("# h\n# h\n# h_1\n# h\n", id_prefix="p-").html
+    assert [*re.findall(r'id="p-([^"]+)"', html)] == ["h", "h_1", "h_1_1", "h_2"]
