@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import nh3
 from django.conf import settings
-from django.utils.text import slugify
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml, unescapeAll
 from markdown_it.token import Token
@@ -25,6 +24,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
+
+from .converters import slug_of
 
 MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 URL_SCHEMES = {"http", "https", "mailto"}
@@ -123,7 +124,7 @@ def heading_anchors(state):
         words = "".join(
             c.content for c in inline.children or () if c.type in {"text", "code_inline"}
         )
-        base = slugify(words, allow_unicode=True)[:80] or "section"
+        base = slug_of(words, length=80) or "section"
         # A thousand headings alike are numbered in one pass, not by counting up from 1 each time.
         slug, number = base, next_number.get(base, 0)
         while slug in seen:

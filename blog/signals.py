@@ -5,7 +5,6 @@ the posts' search vectors where tags changed, and retires the cached pages (once
 transaction). Changes to the blog's own models retire the cache in their own save()."""
 
 import hashlib
-import re
 import unicodedata
 
 from django.conf import settings
@@ -15,6 +14,7 @@ from taggit.models import Tag
 
 from pagecache import retire
 
+from .converters import is_word, slug_of
 from .models import Post
 from .models.posts import refresh_search_vectors_on_commit
 
@@ -46,9 +46,6 @@ def person_saved(sender, instance, update_fields=None, **kwargs):
         retire()
 
 
-TAG_SLUG = re.compile(r"^[-\w]+$")
-
-
 def readable_slug(name):
     """A slug for a name that slugify() empties ("😀", "+++"): its characters' Unicode names
     ("grinning-face"), or failing that a digest of it."""
@@ -60,9 +57,11 @@ def readable_slug(name):
 def tag_slug_checked(sender, instance, **kwargs):
     """Every tag gets a slug its URL accepts (letters and digits of any script, "-", "_"):
     a tag with none would make every page that links to it fail."""
-    if TAG_SLUG.match(instance.slug or "") and instance.slug.strip("-_"):
+    # A new tag always gets ours: taggit's own drops combining marks ("हिन्दी" → "हनद").
+    slug = instance.slug or ""
+    if instance.pk and is_word(slug) and slug.strip("-_.") and "." not in slug:
         return
-    base = slugify(instance.name, allow_unicode=True).strip("-_") or readable_slug(instance.name)
+    base = slug_of(instance.name, length=90) or readable_slug(instance.name)
     slug, number = base[:90], 1
     while Tag.objects.filter(slug=slug).exclude(pk=instance.pk).exists():
         number += 1

@@ -15,7 +15,8 @@ from django.urls import NoReverseMatch, Resolver404, URLResolver, get_resolver, 
 
 from pagecache import retire
 
-SEGMENT_PATTERN = re.compile(r"^[\w.-]+$")  # letters and digits of any script
+from ..converters import is_word, is_word_character
+
 MAX_PATH_LENGTH = 255
 
 
@@ -23,7 +24,7 @@ def validate_segment(segment, *, is_first=False):
     """Raise ValidationError unless `segment` may be one part of a path."""
     if not segment:
         raise ValidationError("A path cannot have an empty part (two slashes in a row).")
-    if not SEGMENT_PATTERN.match(segment):
+    if not is_word(segment):
         raise ValidationError(
             f"“{segment}” may only use letters, digits, “-”, “_” and “.”.", code="invalid"
         )
@@ -90,7 +91,8 @@ def make_segment(*candidates, is_first=False):
         except ValidationError:
             continue
     text = unicodedata.normalize("NFC", candidates[-1])
-    cleaned = re.sub(r"[^\w.-]+", "-", text).strip("-.") or "untitled"
+    cleaned = "".join(c if is_word_character(c) else "-" for c in text)
+    cleaned = re.sub(r"-{2,}", "-", cleaned).strip("-.") or "untitled"
     try:
         validate_segment(cleaned, is_first=is_first)
         return cleaned
@@ -103,7 +105,7 @@ def split_path(full_path):
     text = full_path.strip()
     if not text.startswith("/"):
         raise ValidationError("A path starts with “/”, e.g. /diary/pictures.", code="invalid")
-    segments = text[1:].removesuffix("/").split("/")
+    segments = unicodedata.normalize("NFC", text)[1:].removesuffix("/").split("/")
     for index, segment in enumerate(segments):
         validate_segment(segment, is_first=index == 0)
         if not is_reachable("/" + "/".join(segments[: index + 1])):

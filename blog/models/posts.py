@@ -15,12 +15,12 @@ from django.db.models import Count, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
 from pagecache import retire
 
+from ..converters import slug_of
 from ..markup import MORE_MARKER, POST_BODY_MAX_CHARS, plain_text, render_post
 from .paths import Path
 
@@ -368,7 +368,7 @@ class Post(models.Model):
 
     def _save_with_free_slug(self, *args, **kwargs):
         self.pub_date = timezone.localdate(self.published_at)
-        base = self.slug or slugify(self.title, allow_unicode=True)[:200].strip("-_") or "post"
+        base = self.slug or slug_of(self.title) or "post"
         for _attempt in range(5):
             self.slug = unique_slug(base, self._slug_is_taken)
             self.render()

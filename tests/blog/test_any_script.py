@@ -176,3 +176,17 @@ def test_a_post_dated_at_the_calendar_edge_is_kept_inside_it_in_any_time_zone(se
         post = make_post(title=f"Edge {moment.year}", published_at=moment)
         assert post.pub_date.year == moment.year
     assert Client().get("/").status_code == 200
+
+
+def test_combining_marks_are_kept_and_one_word_has_one_spelling(client):
+    from blog.models import Path as PostPath
+
+    post = make_post(title="देवनागरी हिन्दी", path="/हिन्दी/लेख", tags=["हिन्दी", "İstanbul"])
+    assert post.slug == "देवनागरी-हिन्दी"
+    assert sorted(post.tags.values_list("slug", flat=True)) == ["i̇stanbul", "हिन्दी"]
+    for url in (post.get_absolute_url(), "/हिन्दी/", "/tags/हिन्दी/", "/हिन्दी/feed/"):
+        assert client.get(url).status_code == 200, url
+    turkish = PostPath.objects.ensure("/İstanbul")
+    assert turkish.full_path == "/İstanbul"
+    decomposed = PostPath.objects.ensure("/cafe\u0301")  # "café" typed with a combining accent
+    assert decomposed.full_path == "/café" and decomposed == PostPath.objects.ensure("/café")
