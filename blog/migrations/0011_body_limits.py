@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             field=models.TextField(
                 blank=True,
                 help_text="Markdown. Put the line &lt;!--more--&gt; after the excerpt.",
-                max_length=100000,
+                max_length=64000,
             ),
         ),
         migrations.AlterField(
@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
             field=models.TextField(
                 blank=True,
                 help_text="Optional: shown in listings instead of the part before the marker.",
-                max_length=100000,
+                max_length=64000,
             ),
         ),
     ]

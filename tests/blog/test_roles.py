@@ -186,3 +186,12 @@ def test_path_and_tag_fields_suggest_existing_values(client, people):
     page = client.get("/admin/blog/post/add/").content.decode()
     assert 'list="id_path_text-suggestions"' in page and '<option value="/diary">' in page
     assert 'list="id_tags-suggestions"' in page and '<option value="kilo">' in page
+
+
+def test_an_author_deletes_their_own_post_with_its_comments(client, people):
+    post = people["ann_post"]
+    make_comment(post=post)
+    client.force_login(people["ann"])
+    response = client.post(f"/admin/blog/post/{post.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Post.objects.filter(pk=post.pk).exists()
