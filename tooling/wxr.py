@@ -78,6 +78,8 @@ class Item:
     post_parent: str = "0"
     attachment_url: str = ""
     comment_status: str = "open"
+    post_password: str = ""
+    is_sticky: str = "0"
     categories: list = field(default_factory=list)  # (domain, nicename, name)
     comments: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)
@@ -185,6 +187,8 @@ def _item(element, wp, text):
         "post_parent",
         "attachment_url",
         "comment_status",
+        "post_password",
+        "is_sticky",
     )
     item = Item(
         title=_text(element, "title"),

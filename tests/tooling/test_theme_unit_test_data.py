@@ -1,0 +1,68 @@
+"""WordPress's Theme Unit Test data, exactly as published (../shared/data), as a test input:
+the https namespace, a password-protected post, a draft, two items sharing one GUID, tags that
+differ from categories only in case."""
+
+import io
+from pathlib import Path as FilePath
+
+import feedparser
+import pytest
+from django.core.management import call_command
+
+from blog.models import Post, PostRevision
+from comments.models import Comment
+
+THEME_UNIT_TEST = (
+    FilePath(__file__).resolve().parents[2].parent / "shared/data/wordpress-theme-unit-test.xml"
+)
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        not THEME_UNIT_TEST.exists(),
+        reason=f"WordPress's Theme Unit Test data is not at {THEME_UNIT_TEST} (../shared absent)",
+    ),
+]
+
+
+def run_import():
+    out = io.StringIO()
+    call_command("import_wxr", str(THEME_UNIT_TEST), stdout=out)
+    return out.getvalue()
+
+
+def test_every_item_is_accounted_for_and_a_second_import_changes_nothing():
+    first = run_import()
+    assert "79 created, 0 updated, 0 unchanged, 0 skipped" in first
+    assert Post.objects.count() == 79  # 58 posts and 21 pages: none merged by a shared GUID
+    second = run_import()
+    assert "0 created, 0 updated, 79 unchanged, 0 skipped" in second
+    assert not PostRevision.objects.exists()
+
+
+def test_what_wordpress_kept_from_the_public_stays_private(client):
+    report = run_import()
+    assert "held back" in report and "password-protected" in report
+    hidden = Post.objects.get(title__startswith="Template: Password Protected")
+    draft = Post.objects.get(title="Draft")
+    for post in (hidden, draft):
+        assert post.status == Post.Status.DRAFT
+        assert client.get(post.get_absolute_url()).status_code == 404
+    pages = "".join(
+        client.get(url).content.decode(errors="replace")
+        for url in ("/", "/feed/", "/comments/", "/comments/feed/", "/search/?q=password")
+    )
+    assert "Password Protected" not in pages
+    for comment in Comment.objects.filter(post=hidden):
+        assert comment.body[:40] not in pages
+    entries = feedparser.parse(client.get("/feed/").content).entries
+    assert entries and all("Password Protected" not in entry.title for entry in entries)
+
+
+def test_two_items_with_one_guid_stay_two_posts_with_their_own_old_address(client):
+    run_import()
+    response = client.get("/?p=568")
+    assert response.status_code == 301
+    target = client.get(response["Location"])
+    assert target.status_code == 200
+    shared = Post.objects.filter(import_key__endswith="#post-568").get()
+    assert response["Location"] == shared.get_absolute_url()
