@@ -139,7 +139,7 @@ class TagPostFeed(PostFeed):
 
 class AuthorPostFeed(PostFeed):
     def get_object(self, request, username):
-        return get_object_or_404(get_user_model(), username=username, is_active=True)
+        return get_object_or_404(get_user_model(), username=username)
 
     def posts(self, obj):
         return Post.objects.published().by(obj)

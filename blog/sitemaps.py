@@ -33,7 +33,7 @@ class TagSitemap(Sitemap):
 class AuthorSitemap(Sitemap):
     def items(self):
         authors = Post.objects.published().values("author")
-        return get_user_model().objects.filter(pk__in=authors, is_active=True).order_by("pk")
+        return get_user_model().objects.filter(pk__in=authors).order_by("pk")
 
 
 SITEMAPS = {

@@ -165,7 +165,7 @@ def tag_detail(request, tags):
 
 @require_GET
 def author_detail(request, username):
-    author = get_object_or_404(get_user_model(), username=username, is_active=True)
+    author = get_object_or_404(get_user_model(), username=username)
     posts = Post.objects.published().by(author)
     # Only people who have published something have a public page.
     return listing(request, posts, "blog/author_detail.html", empty_is_404=True, author=author)

@@ -55,8 +55,10 @@ class CommentQuerySet(models.QuerySet):
         return self.order_by("-created_at", "-id")
 
     def thread(self, post, held_ids=()):
-        """The comments of `post` a reader may see, as top-level comments each with `replies`
-        (nested the same way); one query."""
+        """The comments of `post` a reader may see, as top-level comments each with
+        `thread_replies` (nested the same way); one query. A thread deeper than
+        COMMENTS_MAX_DEPTH (imported ones can be) is shown flattened at that depth: a reply
+        hangs under its nearest ancestor that is shallower; its stored parent stays."""
         comments = list(self.filter(post=post).visible_to(held_ids).order_by("created_at", "id"))
         by_id = {comment.pk: comment for comment in comments}
         top = []
@@ -64,6 +66,8 @@ class CommentQuerySet(models.QuerySet):
             comment.thread_replies = []
         for comment in comments:
             parent = by_id.get(comment.parent_id)
+            while parent is not None and parent.depth >= settings.COMMENTS_MAX_DEPTH:
+                parent = by_id.get(parent.parent_id)
             (parent.thread_replies if parent else top).append(comment)
         return top
 

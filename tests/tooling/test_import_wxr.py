@@ -50,7 +50,7 @@ def test_statuses_dates_and_slugs(db, settings):
     assert windy.is_published
     assert windy.published_at == datetime.datetime(2014, 5, 13, 19, 40, tzinfo=datetime.UTC)
     kare = post("Kåre's dinghy — ÆØÅ")
-    assert kare.slug == "kares-dinghy"
+    assert kare.slug == "kåres-dinghy"  # the slug WordPress had, percent-decoded
     # no GMT date: the local one, in the site's zone (CEST, UTC+2)
     assert kare.published_at == datetime.datetime(2014, 5, 13, 9, 0, tzinfo=datetime.UTC)
     assert not kare.allow_comments
@@ -105,7 +105,9 @@ def test_hostile_comments_are_neutralised(client, db):
     assert "<script" not in sneaky.body_html and "javascript:" not in sneaky.body_html
     assert "onerror" not in sneaky.body_html
     page = client.get(sneaky.post.get_absolute_url()).content.decode()
-    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;Sneaky" in page
+    assert (
+        "<script>alert(1)" not in page and "alert(1)Sneaky" in page
+    )  # a name is text: its tags dropped
 
 
 def test_importing_the_same_file_again_changes_nothing(db):
@@ -243,7 +245,7 @@ def test_an_item_failing_half_way_is_skipped_whole(db, monkeypatch):
     assert "skipped item 10 “A windy & wet Tuesday”: the database refused it" in output
     assert not Post.objects.filter(import_key="http://harbour.example#post-10").exists()
     assert not Comment.objects.filter(author_name="Ole").exists()
-    assert Post.objects.filter(slug="kares-dinghy").exists()
+    assert Post.objects.filter(slug="kåres-dinghy").exists()
 
 
 def test_invalid_comment_addresses_are_dropped(db, tmp_path):

@@ -3,6 +3,7 @@ the https namespace, a password-protected post, a draft, two items sharing one G
 differ from categories only in case."""
 
 import io
+from html.parser import HTMLParser
 from pathlib import Path as FilePath
 
 import feedparser
@@ -66,3 +67,51 @@ def test_two_items_with_one_guid_stay_two_posts_with_their_own_old_address(clien
     assert target.status_code == 200
     shared = Post.objects.filter(import_key__endswith="#post-568").get()
     assert response["Location"] == shared.get_absolute_url()
+
+
+def test_a_thread_ten_deep_keeps_every_parent_and_is_shown_flattened(client, settings):
+    run_import()
+    deepest = Comment.objects.order_by("-depth").first()
+    assert deepest.depth >= 10
+    chain, comment = 0, deepest
+    while comment.parent_id:
+        comment, chain = comment.parent, chain + 1
+    assert chain == deepest.depth - 1  # every real parent kept
+    page = client.get(deepest.post.get_absolute_url()).content.decode()
+    nesting = ReplyNesting()
+    nesting.feed(page)
+    assert nesting.deepest == settings.COMMENTS_MAX_DEPTH - 1  # replies in replies, no deeper
+    assert f'id="comment-{deepest.pk}"' in page
+
+
+class ReplyNesting(HTMLParser):
+    """How deep <ol class="comment-replies"> lists nest in a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.deepest = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "ol":
+            self.stack.append("comment-replies" in (dict(attrs).get("class") or ""))
+            self.deepest = max(self.deepest, sum(self.stack))
+
+    def handle_endtag(self, tag):
+        if tag == "ol" and self.stack:
+            self.stack.pop()
+
+
+def test_titles_and_names_written_as_html_show_as_text(client):
+    run_import()
+    assert Post.objects.filter(title="Markup: Title With Markup").exists()
+    assert Comment.objects.filter(
+        author_name__startswith="Ping 1 « What\u2019s a tellyworth"
+    ).exists()
+
+
+def test_imported_authors_have_a_page_though_they_cannot_log_in(client):
+    run_import()
+    post = Post.objects.published().select_related("author").first()
+    assert not post.author.is_active
+    assert client.get(post.author.get_absolute_url()).status_code == 200
+    assert client.get(post.author.get_absolute_url() + "feed/").status_code == 200

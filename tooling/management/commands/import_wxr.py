@@ -3,6 +3,7 @@ import re
 import time
 import unicodedata
 from collections import Counter
+from html import unescape
 from pathlib import Path as FilePath
 from urllib.parse import unquote, urlsplit
 
@@ -13,8 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
-from django.utils.text import Truncator, slugify
+from django.utils.text import Truncator
 
+from blog.converters import slug_of
 from blog.models import LegacyUrl, Path, Post, PostImage, make_segment, split_path
 from comments.models import Comment, refresh_comment_counts
 from tooling import wxr
@@ -132,7 +134,8 @@ class Command(BaseCommand):
         return next(iter(self.authors.values()), None)
 
     def paths_for(self, categories):
-        """Nested categories become nested paths: nicename → Path."""
+        """Nested categories become nested paths (named as the category, else by its slug): a
+        map of nicename → full path."""
         by_name = {category.nicename: category for category in categories}
         full_paths = {}
 
@@ -153,8 +156,17 @@ class Command(BaseCommand):
             if category.description and not path.description:
                 path.description = category.description
                 path.save(update_fields=["description"])
-            paths[category.nicename] = path
+            paths[category.nicename] = path.full_path
         return paths
+
+    def path_for_category(self, nicename, name):
+        """The path of a category: from the channel's list, or (an export of posts only has no
+        list) made from the item's own category."""
+        full_path = self.paths.get(nicename)
+        if full_path is None:
+            full_path = "/" + make_segment(name, unquote(nicename), is_first=True)
+            self.paths[nicename] = full_path
+        return Path.objects.ensure(full_path)
 
     # Posts ---------------------------------------------------------------------------------
 
@@ -210,10 +222,11 @@ class Command(BaseCommand):
         if wxr.MARKUP_META in item.meta:  # exported by this engine: the source comes back
             body, markup = item.meta.get(wxr.SOURCE_META, body), item.meta[wxr.MARKUP_META]
         summary = item.meta.get(wxr.SUMMARY_META, item.excerpt)
-        title = item.title.strip() or Truncator(strip_tags(body)).words(8, truncate="…")
+        # WordPress titles are HTML: shown as text, tags dropped, entities decoded once.
+        title = as_text(item.title) or Truncator(strip_tags(body)).words(8, truncate="…")
         return {
             "title": title[:300] or "Untitled",
-            "slug": slugify(unquote(item.post_name))[:200],
+            "slug": slug_of(unquote(item.post_name)),
             "author": author,
             "path": self.path_of(item),
             "body": body,
@@ -227,10 +240,11 @@ class Command(BaseCommand):
     def path_of(self, item):
         if item.post_type == "page":
             return Path.objects.ensure(self.pages_path)
-        for domain, nicename, _name in item.categories:
-            if domain == "category" and nicename in self.paths:
-                return self.paths[nicename]
-        return Path.objects.ensure("/uncategorized")
+        # The primary category is the first the item lists.
+        for domain, nicename, name in item.categories:
+            if domain == "category" and (nicename or name):
+                return self.path_for_category(nicename or name, name)
+        return Path.objects.ensure("/uncategorized")  # WordPress's own default category
 
     def tags_of(self, item):
         """Tags, and the categories after the first (a post has one path)."""
@@ -257,7 +271,8 @@ class Command(BaseCommand):
         old = {f"/?p={item.post_id}"} if item.post_id else set()
         if item.link:
             parts = urlsplit(item.link)
-            old.add(parts.path + (f"?{parts.query}" if parts.query else ""))
+            # Django hands views the decoded path: /2014/05/上海/, not /2014/05/%e4%b8%8a.../
+            old.add(unquote(parts.path) + (f"?{parts.query}" if parts.query else ""))
         for url in old - {"", "/", post.get_absolute_url()}:
             LegacyUrl.objects.update_or_create(old_url=url[:500], defaults={"post": post})
 
@@ -330,22 +345,20 @@ class Command(BaseCommand):
                     status=status,
                     body=body,
                     markup=markup,
-                    author_name=(entry.author or "Anonymous")[:100],
+                    author_name=(as_text(entry.author) or "Anonymous")[:100],
                     author_email=entry.email[:254],
                     author_url=safe_url(entry.url),
                     ip_address=valid_ip(entry.ip),
                     created_at=created_at,
                 )
+                # The real parent, however deep: pages flatten deep threads when they show them.
                 comment.parent = by_wordpress_id.get(entry.parent)
                 comment.depth = comment.parent.depth + 1 if comment.parent else 1
-                if comment.depth > 3:
-                    comment.attach_to(comment.parent, 3)
-                    comment.depth = comment.parent.depth + 1
                 comment.render()
                 created.append(comment)
             by_wordpress_id[entry.id] = comment
         # Parents first: bulk_create fills in the ids that replies point at, level by level.
-        for depth in (1, 2, 3):
+        for depth in sorted({comment.depth for comment in created}):
             level = [c for c in created if c.depth == depth]
             for comment in level:
                 comment.parent_id = comment.parent.pk if comment.parent else None
@@ -385,6 +398,12 @@ def with_local_pictures(body, pictures):
         if picture.source_url:
             body = body.replace(picture.source_url, picture.display.url)
     return body
+
+
+def as_text(html):
+    """A WordPress title or name (HTML) as the text it shows: tags dropped, entities decoded
+    once ("Ping 1 &laquo; Tellyworth" → "Ping 1 « Tellyworth")."""
+    return unescape(strip_tags(html)).strip()
 
 
 def valid_ip(text):
