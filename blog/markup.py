@@ -428,20 +428,109 @@ def captions_to_figures(text):
     return "".join(pieces)
 
 
+# WordPress's block-level elements (wpautop's $allblocks): paragraphs go around them, never
+# inside them, and no line break is added next to them. (A figure's caption stays with it.)
+AUTOP_BLOCKS = (
+    r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre|form"
+    r"|map|area|blockquote|address|math|style|p|h[1-6]|hr|fieldset|legend|section|article"
+    r"|aside|hgroup|header|footer|nav|figure|details|menu|summary|iframe|object"
+    r"|script|audio|video|source|embed)"
+)
+AUTOP_OPEN = re.compile(rf"<{AUTOP_BLOCKS}(?=[\s/>])", re.IGNORECASE)
+AUTOP_CLOSE = re.compile(rf"</{AUTOP_BLOCKS}>", re.IGNORECASE)
+# A tag never holds "<": [^<>]* keeps each match attempt short (no quadratic scans).
+P_AROUND_BLOCK_OPEN = re.compile(rf"<p>\s*(</?{AUTOP_BLOCKS}[^<>]*>)", re.IGNORECASE)
+P_AROUND_BLOCK_CLOSE = re.compile(rf"(</?{AUTOP_BLOCKS}[^<>]*>)\s*</p>", re.IGNORECASE)
+BR_AFTER_BLOCK = re.compile(rf"(</?{AUTOP_BLOCKS}[^<>]*>)\s*<br>", re.IGNORECASE)
+BR_BEFORE_BLOCK = re.compile(
+    r"<br>(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol|table|tr|tbody|thead)[^<>]*>)",
+    re.IGNORECASE,
+)
+PRE_TAGS = re.compile(r"<pre(?=[\s>])|</pre>", re.IGNORECASE)
+
+
+def set_aside(text, pattern, opener):
+    """`text` with each opener…closer pair of `pattern`'s tags (outermost) replaced by a
+    placeholder, and the pieces set aside; found in one pass."""
+    pieces, kept, position, depth, start = [], [], 0, 0, 0
+    for match in pattern.finditer(text):
+        if match.group(0).lower().startswith(opener):
+            if depth == 0:
+                start = match.start()
+            depth += 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                pieces.append(text[position:start])
+                pieces.append(f"\n\n\x00{len(kept)}\x00\n\n")
+                kept.append(text[start : match.end()])
+                position = match.end()
+    pieces.append(text[position:])
+    return "".join(pieces), kept
+
+
+def comments_apart(text):
+    """Each HTML comment on a line of its own (a block of its own, like <!--more-->), and the
+    block editor's <!-- wp:… --> markers removed; found in one pass."""
+    pieces, position = [], 0
+    while (start := text.find("<!--", position)) != -1:
+        end = text.find("-->", start + 4)
+        if end == -1:
+            break
+        comment = text[start : end + 3]
+        is_block_marker = re.match(r"<!--\s*/?wp:", comment)
+        pieces += [text[position:start], "\n\n" if is_block_marker else f"\n\n{comment}\n\n"]
+        position = end + 3
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
 def html_paragraphs(text):
-    """WordPress's wpautop, in short: blank lines separate paragraphs, a single newline is a
-    line break, block-level HTML is left as it is; [caption] shortcodes become figures and
-    other shortcodes stay visible as text."""
-    text = captions_to_figures(text.replace("\r\n", "\n"))
-    blocks = []
-    for chunk in re.split(r"\n[ \t]*(?:\n[ \t]*)+", text.strip()):
-        if not chunk.strip():
-            continue
-        if BLOCK_START.match(chunk) or chunk.lstrip().startswith("<!--"):
-            blocks.append(chunk)
-        else:
-            blocks.append("<p>" + chunk.strip().replace("\n", "<br>\n") + "</p>")
-    return "\n".join(blocks)
+    """WordPress's wpautop: blank lines separate paragraphs and a single newline is a line
+    break, but never inside <pre> (kept byte for byte) and never around or between block-level
+    elements (lists, tables, quotes, figures); block-editor comments are removed; [caption]
+    shortcodes become figures, other shortcodes stay visible as text."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text, kept = set_aside(captions_to_figures(text), PRE_TAGS, "<pre")
+    text = comments_apart(text)
+    text = AUTOP_OPEN.sub(lambda match: "\n\n" + match.group(0), text)
+    text = AUTOP_CLOSE.sub(lambda match: match.group(0) + "\n\n", text)
+    chunks = [chunk.strip() for chunk in re.split(r"\n[ \t]*(?:\n[ \t]*)+", text)]
+    html = "\n".join(
+        chunk if STANDS_ALONE.fullmatch(chunk) else "<p>" + chunk.replace("\n", "<br>\n") + "</p>"
+        for chunk in chunks
+        if chunk
+    )
+    html = P_AROUND_BLOCK_OPEN.sub(r"\1", html)
+    html = P_AROUND_BLOCK_CLOSE.sub(r"\1", html)
+    html = BR_AFTER_BLOCK.sub(r"\1", html)
+    html = BR_BEFORE_BLOCK.sub(r"\1", html)
+    return KEPT.sub(lambda match: kept[int(match.group(1))], balanced_paragraphs(html))
+
+
+PARAGRAPH_TAGS = re.compile(r"</?p>")
+
+
+def balanced_paragraphs(html):
+    """Drop a </p> that closes nothing and close a <p> before the next one opens (what is left
+    when a chunk began with a block and ended in text)."""
+    pieces, position, is_open = [], 0, False
+    for match in PARAGRAPH_TAGS.finditer(html):
+        pieces.append(html[position : match.start()])
+        if match.group(0) == "<p>":
+            pieces.append("</p><p>" if is_open else "<p>")
+            is_open = True
+        elif is_open:
+            pieces.append("</p>")
+            is_open = False
+        position = match.end()
+    pieces.append(html[position:])
+    return "".join(pieces) + ("</p>" if is_open else "")
+
+
+# A chunk that is one kept <pre> block, or one HTML comment: no paragraph around it.
+STANDS_ALONE = re.compile(r"\x00\d+\x00|<!--(?:(?!-->).)*-->", re.DOTALL)
+KEPT = re.compile(r"\x00(\d+)\x00")
 
 
 BLOCK_TAG = re.compile(
