@@ -40,12 +40,60 @@ def blosxom_target(path):
     return None
 
 
+# WordPress's and PyBlosxom's own addresses for listings, and where they live here.
+WORDPRESS_FORMS = [
+    (re.compile(r"^/tag/([^/]+)/(feed/(?:rss2/|atom/)?)?$"), "tag"),  # also PyBlosxom's tags
+    (re.compile(r"^/tag/([^/]+)$"), "tag"),
+    (re.compile(r"^/author/([^/]+)/(feed/(?:rss2/|atom/)?)?$"), "author"),
+    (re.compile(r"^/feed/(rss2|rss|rdf)/$"), "feed"),
+    (re.compile(r"^/comments/feed/(rss2|rss|rdf)/$"), "comment-feed"),
+    (re.compile(r"^(/.*)?/index\.html$"), "index"),
+]
+FLAVOURS = {"rss20": "feed", "rss": "feed", "atom": "feed-atom"}
+
+
+def listing_target(path):
+    """Where WordPress's /tag/x/, /author/x/, /feed/rss2/ and PyBlosxom's /tag/x,
+    /2014/index.html forms live now, or None."""
+    for pattern, kind in WORDPRESS_FORMS:
+        found = pattern.match(path)
+        if not found:
+            continue
+        if kind == "tag":
+            feed = "feed-atom" if (found.group(2) or "").endswith("atom/") else "feed"
+            name = f"blog:tag-{feed}" if found.group(2) else "blog:tag-detail"
+            return reverse(name, kwargs={"tags": found.group(1).lower()})
+        if kind == "author":
+            name = "blog:author-feed" if found.group(2) else "blog:author-detail"
+            return reverse(name, kwargs={"username": found.group(1)})
+        if kind == "feed":
+            return reverse("blog:feed")
+        if kind == "comment-feed":
+            return reverse("comments:feed")
+        return (found.group(1) or "") + "/"
+    return None
+
+
+def query_target(request):
+    """WordPress's ?tag=x and PyBlosxom's ?flav=rss20 on any page, or None."""
+    if request.path == "/" and request.GET.get("tag"):
+        return reverse("blog:tag-detail", kwargs={"tags": request.GET["tag"].lower()})
+    feed = FLAVOURS.get(request.GET.get("flav", ""))
+    if feed:
+        if request.path == "/":
+            return reverse(f"blog:{feed}")
+        return request.path.rstrip("/") + ("/feed/" if feed == "feed" else "/feed/atom/")
+    return None
+
+
 def legacy_target(request):
     """Where an address that the site does not know now lives, or None."""
     if request.path == "/" and request.GET.get("p", "").isdigit():
         old = f"/?p={request.GET['p']}"  # WordPress's short link
+    elif request.path == "/" and request.GET.get("page_id", "").isdigit():
+        old = f"/?page_id={request.GET['page_id']}"  # a WordPress page's short link
     else:
-        old = request.path
+        old = re.sub("/{2,}", "/", request.path)  # //greek/x, as some exports link it
     legacy = LegacyUrl.objects.filter(old_url__in={old, old.rstrip("/"), old.rstrip("/") + "/"})
     legacy = legacy.select_related("post").first()
     if legacy is not None and legacy.post.is_published:
@@ -56,7 +104,7 @@ def legacy_target(request):
         legacy = LegacyUrl.objects.filter(old_url=below.group(1)).select_related("post").first()
         if legacy is not None and legacy.post.is_published:
             return legacy.post.get_absolute_url() + below.group(2)
-    target = blosxom_target(request.path)
+    target = blosxom_target(request.path) or listing_target(request.path)
     if target:
         return target
     if len(request.path) > MAX_PATH_LENGTH + 100:
@@ -82,8 +130,10 @@ class LegacyUrlMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method in ("GET", "HEAD") and request.path == "/" and "p" in request.GET:
-            target = legacy_target(request)
+        if request.method in ("GET", "HEAD") and request.GET:
+            # Pages that exist here too, asked for the old way (/?p=12, /?tag=x, ?flav=rss20).
+            is_short_link = request.path == "/" and {"p", "page_id"} & request.GET.keys()
+            target = (legacy_target(request) if is_short_link else None) or query_target(request)
             if target:
                 return HttpResponsePermanentRedirect(target)
         response = self.get_response(request)

@@ -59,7 +59,8 @@ def tag_slug_checked(sender, instance, **kwargs):
     a tag with none would make every page that links to it fail."""
     # A new tag always gets ours: taggit's own drops combining marks ("हिन्दी" → "हनद").
     slug = instance.slug or ""
-    if instance.pk and is_word(slug) and slug.strip("-_.") and "." not in slug:
+    is_kept = instance.pk or getattr(instance, "slug_is_given", False)  # (an import's own)
+    if is_kept and is_word(slug) and slug.strip("-_.") and "." not in slug:
         return
     base = slug_of(instance.name, length=90) or readable_slug(instance.name)
     slug, number = base[:90], 1

@@ -144,3 +144,40 @@ def test_code_blocks_come_through_byte_for_byte_and_lists_get_no_line_breaks():
     assert checked >= 3
     for post in Post.objects.all():
         assert not re.search(r"</li>\s*<br>|<ul>\s*<br>|</tr>\s*<br>", post.body_html), post.title
+
+
+@pytest.mark.parametrize(
+    "old",
+    [
+        "/category/classic/",
+        "/category/classic/feed/",
+        "/tag/8bit/",
+        "/tag/8bit/feed/",
+        "/author/themedemos/",
+        "/feed/rss2/",
+        "/comments/feed/rss2/",
+        "/?tag=8bit",
+        "/?flav=rss20",
+        "/index.html",
+    ],
+)
+def test_wordpress_and_pyblosxom_addresses_answer_301_to_a_page_that_exists(client, old):
+    run_import()
+    response = client.get(old)
+    assert response.status_code == 301, old
+    assert client.get(response["Location"]).status_code == 200, (old, response["Location"])
+
+
+def test_every_imported_old_address_answers_301_to_a_200(client):
+    from blog.models import LegacyUrl
+
+    run_import()
+    legacy = list(LegacyUrl.objects.select_related("post"))
+    assert len(legacy) > 100
+    for old in legacy:
+        if not old.post.is_published:
+            continue
+        path, _, query = old.old_url.partition("?")
+        response = client.get(path, dict([query.split("=")]) if query else {})
+        assert response.status_code == 301, old.old_url
+        assert client.get(response["Location"]).status_code == 200, old.old_url

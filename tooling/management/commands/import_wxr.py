@@ -15,9 +15,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
+from taggit.models import Tag
 
 from blog.converters import slug_of
-from blog.models import LegacyUrl, Path, Post, PostImage, make_segment, split_path
+from blog.models import (
+    LegacyUrl,
+    Path,
+    PathRedirect,
+    Post,
+    PostImage,
+    make_segment,
+    split_path,
+)
 from comments.models import Comment, refresh_comment_counts
 from tooling import wxr
 
@@ -82,6 +91,7 @@ class Command(BaseCommand):
         self.authors = {author.login: self.user_for(author) for author in site.authors}
         self.default_author = self.default_user(default_author)
         self.paths = self.paths_for(site.categories)
+        self.keep_tag_slugs(site)
         try:
             split_path(pages_path)  # checked now, made when the first page comes
         except ValidationError as error:
@@ -150,9 +160,20 @@ class Command(BaseCommand):
             full_paths[category.nicename] = f"{prefix}/{segment}"
             return full_paths[category.nicename]
 
+        def wordpress_address(category, seen=()):
+            """/category/parent/child: where WordPress listed the category."""
+            parent = by_name.get(category.parent)
+            slug = unquote(category.nicename)
+            if parent is None or parent.nicename in seen:
+                return f"/category/{slug}"
+            return f"{wordpress_address(parent, (*seen, category.nicename))}/{slug}"
+
         paths = {}
         for category in categories:
             path = Path.objects.ensure(full_path(category))
+            PathRedirect.objects.update_or_create(
+                old_full_path=wordpress_address(category)[:255], defaults={"path": path}
+            )
             if category.description and not path.description:
                 path.description = category.description
                 path.save(update_fields=["description"])
@@ -246,6 +267,31 @@ class Command(BaseCommand):
                 return self.path_for_category(nicename or name, name)
         return Path.objects.ensure("/uncategorized")  # WordPress's own default category
 
+    def keep_tag_slugs(self, site):
+        """Tags new here take the slug WordPress gave them, so /tag/<slug>/ keeps leading to
+        them (see blog.middleware)."""
+        known = {(name.strip().casefold(), unquote(slug)) for slug, name in site.tags}
+        for item in site.items:
+            known |= {
+                (name.strip().casefold(), unquote(slug))
+                for domain, slug, name in item.categories
+                if domain == "post_tag"
+            }
+        names = {name for name, _slug in known}
+        existing = {tag.name.casefold() for tag in Tag.objects.filter(name__in=names)}
+        for name, slug in sorted(known):
+            if name in existing or not slug or Tag.objects.filter(slug=slug).exists():
+                continue
+            original = (
+                next(n for s, n in site.tags if n.strip().casefold() == name)
+                if any(n.strip().casefold() == name for _s, n in site.tags)
+                else name
+            )
+            tag = Tag(name=unicodedata.normalize("NFC", original.strip())[:100], slug=slug[:100])
+            tag.slug_is_given = True
+            tag.save()
+            existing.add(name)
+
     def tags_of(self, item):
         """Tags, and the categories after the first (a post has one path)."""
         categories = [name for domain, _nice, name in item.categories if domain == "category"]
@@ -269,10 +315,13 @@ class Command(BaseCommand):
 
     def keep_old_urls(self, post, item):
         old = {f"/?p={item.post_id}"} if item.post_id else set()
+        if item.post_id and item.post_type == "page":
+            old.add(f"/?page_id={item.post_id}")
         if item.link:
             parts = urlsplit(item.link)
             # Django hands views the decoded path: /2014/05/上海/, not /2014/05/%e4%b8%8a.../
-            old.add(unquote(parts.path) + (f"?{parts.query}" if parts.query else ""))
+            path = re.sub("/{2,}", "/", unquote(parts.path))
+            old.add(path + (f"?{parts.query}" if parts.query else ""))
         for url in old - {"", "/", post.get_absolute_url()}:
             LegacyUrl.objects.update_or_create(old_url=url[:500], defaults={"post": post})
 
