@@ -497,7 +497,7 @@ def html_paragraphs(text):
     text = AUTOP_CLOSE.sub(lambda match: match.group(0) + "\n\n", text)
     chunks = [chunk.strip() for chunk in re.split(r"\n[ \t]*(?:\n[ \t]*)+", text)]
     html = "\n".join(
-        chunk if STANDS_ALONE.fullmatch(chunk) else "<p>" + chunk.replace("\n", "<br>\n") + "</p>"
+        chunk if STANDS_ALONE.fullmatch(chunk) else "<p>" + LINE_END.sub(line_break, chunk) + "</p>"
         for chunk in chunks
         if chunk
     )
@@ -526,6 +526,14 @@ def balanced_paragraphs(html):
         position = match.end()
     pieces.append(html[position:])
     return "".join(pieces) + ("</p>" if is_open else "")
+
+
+# A line's end, and the <br> that may already end it ("line<br />\n" is not broken twice).
+LINE_END = re.compile(r"(<br\s{0,10}/?>)?[ \t]*\n", re.IGNORECASE)
+
+
+def line_break(match):
+    return (match.group(1) or "<br>") + "\n"
 
 
 # A chunk that is one kept <pre> block, or one HTML comment: no paragraph around it.

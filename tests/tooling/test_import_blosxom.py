@@ -150,3 +150,21 @@ def test_unknown_blosxom_forms_stay_404(client, tree, owner):
     run(tree)
     for url in ("/nowhere/index.rss20", "/2015/Foo/30", "/openstack/kilo/nothing.html"):
         assert client.get(url, follow=True).status_code == 404, url
+
+
+def test_comments_in_the_comment_plugins_folder_are_found_and_line_breaks_not_doubled(tree, owner):
+    from comments.models import Comment
+
+    kept = tree / "comments" / "openstack" / "kilo"
+    kept.mkdir(parents=True)
+    (kept / "released-1430412000.cmt").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<item><title>Re</title>'
+        "<author>Datadir Reader</author><pubDate>1430412000</pubDate>"
+        "<description>First line&lt;br /&gt;\nsecond line</description></item>"
+    )
+    run(tree)
+    comment = Comment.objects.get(author_name="Datadir Reader")
+    assert comment.post.slug == "released"
+    assert comment.body_html == "<p>First line<br>\nsecond line</p>"
+    beside = Comment.objects.filter(post=comment.post).exclude(pk=comment.pk)
+    assert beside.count() == 2  # and the ones beside the entry still come too

@@ -122,12 +122,18 @@ class Command(BaseCommand):
         return Path.objects.ensure("/" + "/".join(segments))
 
     def import_comments(self, post, post_key, entry):
-        """PyBlosxom comment files beside the entry (<entry>-<time>.cmt) become approved
-        comments; a file that cannot be read stops the whole entry."""
+        """PyBlosxom comment files (<entry>-<time>.cmt) become approved comments: beside the
+        entry, or where the comments plugin keeps them by default, in datadir/comments/ under
+        the entry's own folders. A file that cannot be read stops the whole entry."""
+        folders = [entry.parent, self.root / "comments" / entry.parent.relative_to(self.root)]
         files = sorted(
-            file
-            for file in entry.parent.glob(f"{entry.stem}-*.cmt")
-            if TIMESTAMP.fullmatch(file.stem[len(entry.stem) + 1 :])  # not another entry's
+            {
+                file
+                for folder in folders
+                for file in folder.glob(f"{entry.stem}-*.cmt")
+                if TIMESTAMP.fullmatch(file.stem[len(entry.stem) + 1 :])  # not another entry's
+            },
+            key=lambda file: file.name,
         )
         known = set(post.comments.values_list("import_key", flat=True))
         created = []
