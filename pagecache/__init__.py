@@ -103,6 +103,9 @@ class Retirement:
     def __init__(self, posts_changed):
         self.posts_changed = posts_changed
 
+    def merge(self, other):
+        self.posts_changed |= other.posts_changed
+
     def __call__(self):
         new_generation(posts_changed=self.posts_changed)
 
@@ -111,19 +114,25 @@ def retire(*, posts_changed=True):
     """Retire every cached page when the current transaction commits (at once outside one).
     Every change in one transaction shares one retirement; posts_changed=False when only
     comments changed (the sidebar and post counts stay)."""
+    once_on_commit(Retirement(posts_changed))
+
+
+def once_on_commit(hook):
+    """Run `hook` when the current transaction commits (at once outside one), once: a hook of
+    the same class already waiting in this transaction takes this one in (`merge`). A
+    rolled-back savepoint drops what it scheduled, so nothing is lost or run for nothing."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        new_generation(posts_changed=posts_changed)
+        hook()
         return
-    # Still scheduled in this transaction (a rolled-back savepoint drops it: then it is not).
-    for _savepoints, function, _robust in connection.run_on_commit:
-        if isinstance(function, Retirement):
-            function.posts_changed |= posts_changed
+    for _savepoints, waiting, _robust in connection.run_on_commit:
+        if type(waiting) is type(hook):
+            waiting.merge(hook)
             return
-    schedule(Retirement(posts_changed))
+    schedule(hook)
 
 
-# How a retirement waits for the commit. The test suite replaces it: its requests run inside the
+# How a hook waits for the commit. The test suite replaces it: its requests run inside the
 # test's own transaction, which never commits (tests/conftest.py).
 schedule = transaction.on_commit
 

@@ -1,7 +1,6 @@
 import pytest
 from django.core.cache import cache
 
-import blog.models.posts
 import pagecache
 
 
@@ -21,9 +20,8 @@ def retirements_at_once(request, monkeypatch):
     retirement of the page cache, which waits for the commit on a real site, happens at once
     here. Tests of the waiting itself ask for `retirements_on_commit`."""
     if "retirements_on_commit" not in request.fixturenames:
-        monkeypatch.setattr(pagecache, "schedule", lambda retirement: retirement())
-        # Likewise the search vectors a transaction made stale (blog.models.posts).
-        monkeypatch.setattr(blog.models.posts, "schedule", lambda refresh: refresh())
+        # (Likewise the search vectors a transaction made stale: the same once_on_commit.)
+        monkeypatch.setattr(pagecache, "schedule", lambda hook: hook())
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
-from pagecache import retire
+from pagecache import once_on_commit, retire
 
 from ..converters import slug_of
 from ..markup import MORE_MARKER, POST_BODY_MAX_CHARS, plain_text, render_post
@@ -522,24 +522,15 @@ class VectorRefresh:
     def __init__(self, post_ids):
         self.post_ids = set(post_ids)
 
+    def merge(self, other):
+        self.post_ids |= other.post_ids
+
     def __call__(self):
         Post.objects.filter(pk__in=self.post_ids).refresh_search_vectors()
 
 
 def refresh_search_vectors_on_commit(post_ids):
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        VectorRefresh(post_ids)()
-        return
-    for _savepoints, function, _robust in connection.run_on_commit:
-        if isinstance(function, VectorRefresh):
-            function.post_ids.update(post_ids)
-            return
-    schedule(VectorRefresh(post_ids))
-
-
-# How a refresh waits for the commit (the test suite runs it at once: tests/conftest.py).
-schedule = transaction.on_commit
+    once_on_commit(VectorRefresh(post_ids))
 
 
 def next_change_by_clock():
