@@ -17,7 +17,7 @@ from taggit.models import Tag
 from accounts.admin import CheckedRelationsAdmin, OwnedRowsAdmin
 
 from .markup import POST_BODY_MAX_CHARS
-from .models import Path, Post, PostImage, PostRevision, TaggedPost, split_path
+from .models import Page, Path, Post, PostImage, PostRevision, TaggedPost, split_path
 from .uploads import open_upload, renditions
 
 
@@ -52,6 +52,23 @@ POST_FORM_LAYOUT = (
     "length",
     "markup",
     "summary",
+    "status",
+    "published_at",
+    "allow_comments",
+    "pinned",
+    "author",
+    "share_link",
+    "history",
+)
+# A page: no path, tags, summary or pin; a place below another page and in the navigation.
+PAGE_FORM_LAYOUT = (
+    "title",
+    "slug",
+    "parent",
+    "menu_order",
+    "body",
+    "length",
+    "markup",
     "status",
     "published_at",
     "allow_comments",
@@ -104,6 +121,25 @@ class PostAdminForm(forms.ModelForm):
     def save(self, commit=True):
         self.instance.path = Path.objects.ensure(self.cleaned_data["path_text"])
         return super().save(commit=commit)
+
+
+class PageAdminForm(forms.ModelForm):
+    class Meta:
+        model = Page
+        fields = tuple(name for name in PAGE_FORM_LAYOUT if name in POST_MODEL_FIELDS)
+        widgets = PostAdminForm.Meta.widgets
+
+    user = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "parent" in self.fields:
+            pages = Post.objects.visible_to(self.user).pages().order_by("page_path")
+            self.fields["parent"].queryset = pages.exclude(pk=self.instance.pk)
+            self.fields["parent"].label_from_instance = lambda page: f"/{page.page_path}/"
+        if "author" in self.fields:
+            self.fields["author"].required = False
+            self.fields["author"].help_text = "Left empty: whoever saves the page."
 
 
 class PathAdminForm(forms.ModelForm):
@@ -194,7 +230,7 @@ class PathSubtreeFilter(admin.SimpleListFilter):
 
 @admin.action(description="Publish the selected posts now", permissions=["change"])
 def publish_now(modeladmin, request, queryset):
-    for post in queryset.exclude(pk__in=queryset.published().values("pk")):
+    for post in queryset.exclude(pk__in=queryset.readable().values("pk")):
         post.status, post.published_at, post.edited_by = (
             Post.Status.PUBLISHED,
             timezone.now(),
@@ -285,6 +321,7 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
     fields = POST_FORM_LAYOUT
     readonly_fields = ("length", "share_link", "history")
     inlines = [PostImageInline]
+    kind = Post.Kind.POST
 
     class Media:
         js = ["js/post-editor.js"]
@@ -304,7 +341,11 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
     def share_link(self, post):
         # The stored post: a form sent back with errors has already changed `post` in memory
         # (an emptied slug, say), and its address must not be built from that.
-        post = Post.objects.filter(pk=post.pk).only("status", "published_at", "slug").first()
+        post = (
+            Post.objects.filter(pk=post.pk)
+            .only("status", "published_at", "slug", "kind", "page_path")
+            .first()
+        )
         if post is None:
             return "Save the post first."
         if post.is_published:
@@ -318,7 +359,7 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
     def history(self, post):
         if not post.pk:
             return "—"
-        url = reverse("admin:blog_post_revisions", args=[post.pk])
+        url = reverse(f"admin:{self.url_prefix}_revisions", args=[post.pk])
         return format_html('<a href="{}">Earlier versions of the title and text</a>', url)
 
     def get_list_filter(self, request):
@@ -342,18 +383,26 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
 
+    @property
+    def url_prefix(self):
+        return f"{self.opts.app_label}_{self.opts.model_name}"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(kind=self.kind)
+
     def get_urls(self):
+        prefix = self.url_prefix
         own = [
-            path("preview/", self.admin_site.admin_view(self.preview), name="blog_post_preview"),
+            path("preview/", self.admin_site.admin_view(self.preview), name=f"{prefix}_preview"),
             path(
                 "<int:post_id>/revisions/",
                 self.admin_site.admin_view(self.revisions),
-                name="blog_post_revisions",
+                name=f"{prefix}_revisions",
             ),
             path(
                 "<int:post_id>/revisions/<int:revision_id>/restore/",
                 self.admin_site.admin_view(self.restore),
-                name="blog_post_restore",
+                name=f"{prefix}_restore",
             ),
         ]
         return own + super().get_urls()
@@ -418,7 +467,29 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
         post.title, post.body, post.edited_by = revision.title, revision.body, request.user
         post.save()
         self.message_user(request, f"Restored the version of {revision.edited_at:%Y-%m-%d %H:%M}.")
-        return redirect("admin:blog_post_change", post.pk)
+        return redirect(f"admin:{self.url_prefix}_change", post.pk)
+
+
+@admin.register(Page)
+class PageAdmin(PostAdmin):
+    """Pages, edited like posts (the same Markdown, preview, pictures and revisions)."""
+
+    form = PageAdminForm
+    list_display = ("title", "address", "author", "state", "menu_order", "comment_count")
+    list_select_related = ("author",)
+    search_fields = ("title", "body", "page_path")
+    date_hierarchy = None
+    fields = PAGE_FORM_LAYOUT
+    kind = Post.Kind.PAGE
+    ordering = ("page_path",)
+
+    @admin.display(description="address", ordering="page_path")
+    def address(self, page):
+        return f"/{page.page_path}/"
+
+    def get_list_filter(self, request):
+        extra = ("author",) if request.user.is_editor else ()
+        return (StateFilter, *extra, "allow_comments")
 
 
 def version_diff(older, newer):

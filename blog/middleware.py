@@ -92,6 +92,11 @@ def legacy_target(request):
         old = f"/?p={request.GET['p']}"  # WordPress's short link
     elif request.path == "/" and request.GET.get("page_id", "").isdigit():
         old = f"/?page_id={request.GET['page_id']}"  # a WordPress page's short link
+    elif request.path == "/" and request.GET.get("cat", "").isdigit():
+        # A WordPress category's short link, registered with the category's path.
+        moved = PathRedirect.objects.filter(old_full_path=f"/?cat={request.GET['cat']}")
+        moved = moved.select_related("path").first()
+        return moved.path.full_path + "/" if moved is not None else None
     else:
         old = re.sub("/{2,}", "/", request.path)  # //greek/x, as some exports link it
     legacy = LegacyUrl.objects.filter(old_url__in={old, old.rstrip("/"), old.rstrip("/") + "/"})
@@ -124,7 +129,8 @@ def legacy_target(request):
 
 
 class LegacyUrlMiddleware:
-    """After a 404 (and for /?p=ID), look the address up among the old ones."""
+    """After a 404 (and for /?p=ID, /?page_id=ID, /?cat=ID), look the address up among the old
+    ones."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -132,7 +138,7 @@ class LegacyUrlMiddleware:
     def __call__(self, request):
         if request.method in ("GET", "HEAD") and request.GET:
             # Pages that exist here too, asked for the old way (/?p=12, /?tag=x, ?flav=rss20).
-            is_short_link = request.path == "/" and {"p", "page_id"} & request.GET.keys()
+            is_short_link = request.path == "/" and {"p", "page_id", "cat"} & request.GET.keys()
             target = (legacy_target(request) if is_short_link else None) or query_target(request)
             if target:
                 return HttpResponsePermanentRedirect(target)

@@ -10,10 +10,29 @@ class PostSitemap(Sitemap):
     limit = 5000  # URLs per sitemap page: 100,000 posts make 20 pages of about 0.1 s each
 
     def items(self):
-        return Post.objects.published().only("slug", "pub_date", "updated_at").order_by("id")
+        return (
+            Post.objects.published()
+            .only("kind", "page_path", "slug", "pub_date", "updated_at")
+            .order_by("id")
+        )
 
     def lastmod(self, post):
         return post.updated_at
+
+
+class PageSitemap(Sitemap):
+    changefreq = "monthly"
+
+    def items(self):
+        return (
+            Post.objects.readable()
+            .pages()
+            .only("kind", "page_path", "slug", "pub_date", "updated_at")
+            .order_by("page_path")
+        )
+
+    def lastmod(self, page):
+        return page.updated_at
 
 
 class PathSitemap(Sitemap):
@@ -38,6 +57,7 @@ class AuthorSitemap(Sitemap):
 
 SITEMAPS = {
     "posts": PostSitemap,
+    "pages": PageSitemap,
     "paths": PathSitemap,
     "tags": TagSitemap,
     "authors": AuthorSitemap,

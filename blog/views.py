@@ -38,7 +38,17 @@ def listing(request, posts, template, *, empty_is_404=False, **context):
 
 @require_GET
 def index(request):
-    return listing(request, Post.objects.published(), "blog/post_list.html")
+    """The newest posts, grouped by day; on the first page the pinned posts come first."""
+    pinned = []
+    if request.GET.get("page", "1") == "1":
+        pinned = (
+            Post.objects.published()
+            .filter(pinned=True)
+            .select_related("author", "path")
+            .prefetch_related("tags", "images")
+        )
+    posts = Post.objects.published().filter(pinned=False)
+    return listing(request, posts, "blog/post_list.html", pinned=pinned)
 
 
 @require_GET
@@ -93,6 +103,17 @@ def post_detail(request, year, month, day, slug):
     return render(request, "blog/post_detail.html", context)
 
 
+def page_detail(request, page):
+    """A page: its text, the pages above and below it, its comments."""
+    ancestors, parent = [], page.parent
+    while parent is not None and len(ancestors) < 20:
+        ancestors.insert(0, parent)
+        parent = parent.parent
+    children = Post.objects.readable().pages().filter(parent=page).order_by("menu_order", "title")
+    context = {"post": page, "ancestors": ancestors, "children": children}
+    return render(request, "blog/page_detail.html", context)
+
+
 @require_GET
 def gallery(request, year, month, day, slug):
     """Every picture of a post, each linking to its full size."""
@@ -113,7 +134,19 @@ def _path_chain_or_404(path_text):
 
 @require_GET
 def path_detail(request, path, year=None, month=None):
-    """Posts filed under a path and every sub-path, optionally narrowed to a year or month."""
+    """A page at this address (/about/team/), else the posts filed under the path and every
+    sub-path, optionally narrowed to a year or month."""
+    if year is None:
+        page = (
+            Post.objects.readable()
+            .pages()
+            .filter(page_path=path)
+            .select_related("author", "parent")
+            .prefetch_related("images")
+            .first()
+        )
+        if page is not None:
+            return page_detail(request, page)
     *ancestors, place = _path_chain_or_404(path)
     posts = Post.objects.published().under(place)
     start = None

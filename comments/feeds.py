@@ -84,7 +84,7 @@ class CommentFeed(SiteFeed):
 
 class PostCommentFeed(CommentFeed):
     def get_object(self, request, year, month, day, slug):
-        posts = Post.objects.published().at(year, month, day, slug)
+        posts = Post.objects.readable().at(year, month, day, slug)
         return get_object_or_404(posts.select_related("author", "path"))
 
     def comments(self, obj):

@@ -72,7 +72,7 @@ class CommentQuerySet(models.QuerySet):
         return top
 
     def on_published_posts(self):
-        return self.filter(post__in=Post.objects.published())
+        return self.filter(post__in=Post.objects.readable())
 
     def under(self, path):
         return self.filter(post__in=Post.objects.under(path))

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 @require_POST
 def post_comment(request, year, month, day, slug):
-    posts = Post.objects.published().at(year, month, day, slug).select_related("author", "path")
+    posts = Post.objects.readable().at(year, month, day, slug).select_related("author", "path")
     post = get_object_or_404(posts)
     form = CommentForm(request.POST, post=post, request=request)
     if not post.comments_are_open:

@@ -22,6 +22,11 @@ EXCERPT_NAMESPACES = [f"{namespace}excerpt/" for namespace in WP_NAMESPACES]
 ZERO_DATE = "0000-00-00 00:00:00"
 # Our own post and comment meta, so that an export imports back exactly.
 SOURCE_META, MARKUP_META, SUMMARY_META = "_blosxom_source", "_blosxom_markup", "_blosxom_summary"
+# Our own exports say so in <generator>: their categories are named by our path segments (a
+# WordPress export's by the category's display name; its paths are named by the slug).
+GENERATOR = "blosxom-ng export_wxr"
+# Our own post meta for what WordPress has no field for: a post's former addresses.
+OLD_URLS_META = "_blosxom_old_urls"
 
 
 class WxrError(Exception):
@@ -43,6 +48,7 @@ class Category:
     name: str
     parent: str = ""
     description: str = ""
+    term_id: str = ""
 
 
 @dataclass
@@ -80,6 +86,7 @@ class Item:
     comment_status: str = "open"
     post_password: str = ""
     is_sticky: str = "0"
+    menu_order: str = "0"
     categories: list = field(default_factory=list)  # (domain, nicename, name)
     comments: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)
@@ -95,6 +102,7 @@ class Site:
     version: str
     title: str = ""
     link: str = ""
+    generator: str = ""
     authors: list = field(default_factory=list)
     categories: list = field(default_factory=list)
     tags: list = field(default_factory=list)  # (slug, name)
@@ -129,6 +137,7 @@ def read(file):
                 channel.remove(node)
             elif node.tag == "channel":
                 site.title, site.link = _text(node, "title"), _text(node, "link")
+                site.generator = _text(node, "generator").strip()
     except DefusedXmlException as refusal:
         raise WxrError(
             f"Refused: the file declares a DTD or entities ({type(refusal).__name__}); "
@@ -160,7 +169,12 @@ def _channel_entry(site, node, wp):
         )
     elif node.tag == f"{{{wp}}}category":
         values = text(
-            node, "category_nicename", "cat_name", "category_parent", "category_description"
+            node,
+            "category_nicename",
+            "cat_name",
+            "category_parent",
+            "category_description",
+            "term_id",
         )
         site.categories.append(
             Category(
@@ -168,6 +182,7 @@ def _channel_entry(site, node, wp):
                 values["cat_name"],
                 values["category_parent"],
                 values["category_description"],
+                values["term_id"],
             )
         )
     else:
@@ -189,6 +204,7 @@ def _item(element, wp, text):
         "comment_status",
         "post_password",
         "is_sticky",
+        "menu_order",
     )
     item = Item(
         title=_text(element, "title"),
@@ -319,6 +335,7 @@ def write(stream, *, title, link, description, authors, categories, tags, items)
         ("wp:wxr_version", "1.2"),
         ("wp:base_site_url", link),
         ("wp:base_blog_url", link),
+        ("generator", GENERATOR),
     ):
         out.element(name, value)
     for number, author in enumerate(authors, start=1):

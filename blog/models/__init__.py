@@ -10,6 +10,7 @@ from .paths import (
 )
 from .posts import (
     LegacyUrl,
+    Page,
     Post,
     PostRevision,
     TaggedPost,
@@ -21,6 +22,7 @@ from .posts import (
 __all__ = [
     "MAX_PATH_LENGTH",
     "LegacyUrl",
+    "Page",
     "Path",
     "PathRedirect",
     "Post",

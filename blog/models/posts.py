@@ -22,7 +22,7 @@ from pagecache import once_on_commit, retire
 
 from ..converters import slug_of
 from ..markup import MORE_MARKER, POST_BODY_MAX_CHARS, plain_text, render_post
-from .paths import Path
+from .paths import Path, is_reachable
 
 SHARE_SALT = "blog.shared-draft"
 WORDS_PER_MINUTE = 230
@@ -52,9 +52,28 @@ def validate_within_calendar(moment):
 
 
 class PostQuerySet(models.QuerySet):
-    def published(self):
-        """Visible to readers: published, and not scheduled for later."""
+    def readable(self):
+        """Visible to readers, posts and pages: published, and not scheduled for later."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def published(self):
+        """The dated stream readers see (front page, archives, listings, feeds): published
+        posts, not pages."""
+        return self.readable().filter(kind=Post.Kind.POST)
+
+    def pages(self):
+        """Pages (About, Contact…): in the site navigation, never in the dated stream."""
+        return self.filter(kind=Post.Kind.PAGE)
+
+    def navigation(self):
+        """The published top-level pages, in the order their authors gave them."""
+        return (
+            self.readable()
+            .pages()
+            .filter(parent=None)
+            .order_by("menu_order", "title", "id")
+            .only("title", "page_path", "kind", "slug", "pub_date")
+        )
 
     def scheduled(self):
         """Published for a time still to come: readers see them from then on."""
@@ -66,7 +85,7 @@ class PostQuerySet(models.QuerySet):
     def open_for_comments(self):
         """Published posts that take comments: allowed, and not older than
         COMMENTS_CLOSE_AFTER_DAYS."""
-        posts = self.published().filter(allow_comments=True)
+        posts = self.readable().filter(allow_comments=True)
         days = settings.COMMENTS_CLOSE_AFTER_DAYS
         if days is None:
             return posts
@@ -94,7 +113,7 @@ class PostQuerySet(models.QuerySet):
         readers see plus their own posts."""
         if getattr(user, "is_editor", False):
             return self
-        return self.filter(Q(pk__in=self.published().values("pk")) | Q(author=user.pk))
+        return self.filter(Q(pk__in=self.readable().values("pk")) | Q(author=user.pk))
 
     def under(self, path):
         """Filed under `path` (a Path or its text) or any path below it."""
@@ -219,6 +238,10 @@ class Post(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
+    class Kind(models.TextChoices):
+        POST = "post", "Post"
+        PAGE = "page", "Page"
+
     class Markup(models.TextChoices):
         MARKDOWN = "markdown", "Markdown"
         HTML = "html", "HTML (paragraphs at blank lines, as WordPress and blosxom wrote it)"
@@ -233,7 +256,34 @@ class Post(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
     )
-    path = models.ForeignKey(Path, on_delete=models.PROTECT, related_name="posts")
+    kind = models.CharField(max_length=4, choices=Kind.choices, default=Kind.POST, editable=False)
+    path = models.ForeignKey(
+        Path, null=True, blank=True, on_delete=models.PROTECT, related_name="posts"
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        limit_choices_to={"kind": "page"},
+        help_text="The page this one is below: its address is the parent's plus its slug.",
+    )
+    page_path = models.CharField(
+        max_length=500, blank=True, editable=False, help_text="A page's address: about/team."
+    )
+    menu_order = models.IntegerField(
+        default=0, help_text="Pages: the site navigation lists lower numbers first."
+    )
+    pinned = models.BooleanField(
+        default=False, help_text="Shown at the top of the front page (WordPress: sticky)."
+    )
+    guid = models.CharField(
+        max_length=500,
+        blank=True,
+        editable=False,
+        help_text="The id feeds give it, kept from the blog it was imported from.",
+    )
     tags = TaggableManager(through=TaggedPost, blank=True)
     body = models.TextField(
         blank=True,
@@ -289,6 +339,12 @@ class Post(models.Model):
             models.UniqueConstraint(
                 fields=["import_key"], condition=~Q(import_key=""), name="unique_post_import_key"
             ),
+            models.UniqueConstraint(
+                fields=["page_path"], condition=Q(kind="page"), name="unique_page_address"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="page") | Q(path__isnull=False), name="post_has_a_path"
+            ),
         ]
         indexes = [
             # Every listing orders by (published_at, id), newest first.
@@ -300,6 +356,8 @@ class Post(models.Model):
                 fields=["author", "status", "-published_at", "-id"], name="post_author_listing"
             ),
             GinIndex(fields=["search_vector"], name="post_search"),
+            # The front page's pinned posts: few, found without walking the listing.
+            models.Index(fields=["-published_at"], condition=Q(pinned=True), name="post_pinned"),
         ]
 
     def __str__(self):
@@ -323,6 +381,9 @@ class Post(models.Model):
             self._save_with_free_slug(*args, **kwargs)
             if stored is not None:
                 self._keep_former_address(stored)
+                if self.is_page and stored.page_path != self.page_path:
+                    for page in self.descendant_pages():  # their addresses move with it
+                        page.save()
             refresh_search_vectors_on_commit([self.pk])
             retire()
 
@@ -330,11 +391,45 @@ class Post(models.Model):
         # A listing asks each post for its address several times: reverse it once per
         # (day, slug), which is all it depends on.
         day, slug = self.pub_date, self.slug
+        if self.kind == self.Kind.PAGE:
+            day, slug = None, self.page_path
         remembered = self.__dict__.get("_url")
         if remembered is None or remembered[0] != (day, slug):
-            url = reverse("blog:post-detail", kwargs=self.permalink_kwargs)
+            if self.kind == self.Kind.PAGE:
+                url = reverse("blog:path-detail", kwargs={"path": self.page_path})
+            else:
+                url = reverse("blog:post-detail", kwargs=self.permalink_kwargs)
             self.__dict__["_url"] = remembered = ((day, slug), url)
         return remembered[1]
+
+    @property
+    def is_page(self):
+        return self.kind == self.Kind.PAGE
+
+    def clean(self):
+        super().clean()
+        if self.kind == self.Kind.POST and self.parent_id is not None:
+            raise ValidationError({"parent": "Only pages are placed below another page."})
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.kind != self.Kind.PAGE:
+                raise ValidationError({"parent": "A page is placed below another page."})
+            if self.pk and ancestor.pk == self.pk:
+                raise ValidationError({"parent": "A page cannot be placed below itself."})
+            ancestor = ancestor.parent
+
+    def page_address(self, slug):
+        """The address a page with `slug` would have below its parent: about/team."""
+        prefix = f"{self.parent.page_path}/" if self.parent_id else ""
+        return f"{prefix}{slug}"[:500]
+
+    def descendant_pages(self):
+        """Pages below this one, however deep, parents before children."""
+        found, level = [], list(Post.objects.pages().filter(parent=self))
+        while level:
+            found += level
+            level = list(Post.objects.pages().filter(parent__in=level))
+        return found
 
     @property
     def permalink_kwargs(self):
@@ -368,9 +463,11 @@ class Post(models.Model):
 
     def _save_with_free_slug(self, *args, **kwargs):
         self.pub_date = timezone.localdate(self.published_at)
-        base = self.slug or slug_of(self.title) or "post"
+        base = self.slug or slug_of(self.title) or self.kind
         for _attempt in range(5):
             self.slug = unique_slug(base, self._slug_is_taken)
+            if self.is_page:
+                self.page_path = self.page_address(self.slug)
             self.render()
             try:
                 # A savepoint: losing a race for the slug leaves the outer transaction usable.
@@ -383,7 +480,14 @@ class Post(models.Model):
         raise IntegrityError(f"No free slug for {base!r} on {self.pub_date} after 5 attempts.")
 
     def _slug_is_taken(self, slug):
-        return Post.objects.filter(pub_date=self.pub_date, slug=slug).exclude(pk=self.pk).exists()
+        others = Post.objects.exclude(pk=self.pk)
+        if others.filter(pub_date=self.pub_date, slug=slug).exists():
+            return True
+        if not self.is_page:
+            return False
+        # A page's address must be its own and lead to it (not to /tags/, /feed/, /2014/…).
+        address = self.page_address(slug)
+        return others.pages().filter(page_path=address).exists() or not is_reachable(f"/{address}")
 
     @property
     def is_published(self):
@@ -490,7 +594,7 @@ class Post(models.Model):
             .filter(tagged_items__tag__in=tags)
             .annotate(shared=Count("tagged_items"))
             .order_by("-shared", "-published_at", "-id")
-            .only("title", "slug", "pub_date", "published_at")
+            .only("title", "kind", "page_path", "slug", "pub_date", "published_at")
             .prefetch_related("tags")[:limit]
         )
         for post in related:
@@ -511,7 +615,12 @@ class Post(models.Model):
                 published_at=self.published_at, id__gte=self.id
             )
             order = ("-published_at", "-id")
-        return posts.published().order_by(*order).only("title", "slug", "pub_date").first()
+        return (
+            posts.published()
+            .order_by(*order)
+            .only("title", "kind", "page_path", "slug", "pub_date")
+            .first()
+        )
 
 
 class VectorRefresh:
@@ -551,6 +660,25 @@ def post_from_share_token(token):
     max_age = datetime.timedelta(days=settings.BLOG_SHARE_DRAFT_DAYS)
     pk = signing.loads(token, salt=SHARE_SALT, max_age=max_age)
     return Post.objects.select_related("author", "path").prefetch_related("tags").get(pk=pk)
+
+
+class PageManager(PostManager):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=Post.Kind.PAGE)
+
+
+class Page(Post):
+    """A page (About, Contact…) as the admin edits it: a post of kind "page", with permissions
+    of its own."""
+
+    objects = PageManager()
+
+    class Meta:
+        proxy = True
+
+    def save(self, *args, **kwargs):
+        self.kind = Post.Kind.PAGE
+        return super().save(*args, **kwargs)
 
 
 class PostRevision(models.Model):

@@ -82,3 +82,17 @@ def sidebar():
     )
     # Our own template's output: every value in it was escaped when it was rendered.
     return mark_safe(html)
+
+
+@register.simple_tag
+def page_navigation():
+    """Links to the published top-level pages (About, Contact…), for the site's header: one
+    query per change, like the sidebar."""
+    html = cached_until_change(
+        "page-navigation",
+        lambda: render_to_string(
+            "blog/_page_navigation.html", {"pages": list(Post.objects.navigation())}
+        ),
+    )
+    # Our own template's output: every value in it was escaped when it was rendered.
+    return mark_safe(html)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from blog.templatetags.blog_sidebar import sidebar
+from blog.templatetags.blog_sidebar import page_navigation, sidebar
 from comments.models import Comment
 from tests.factories import make_post
 
@@ -35,6 +35,7 @@ def test_permalink_queries_do_not_grow_with_comments(
     make_post(tags=["a"])  # so that the related posts are there too
     add_comments(post, count, threaded=threaded)
     sidebar()  # rendered once per change of content, shared by every page
+    page_navigation()  # so is the list of pages in the header
     # post, tags, pictures, related posts, their tags, previous, next, the thread
     with django_assert_num_queries(8):
         response = client.get(post.get_absolute_url())
@@ -61,6 +62,7 @@ def test_comment_listing_and_feed_queries_do_not_grow(
     add_comments(post, count, threaded=True)
     url = url.replace("POST/", post.get_absolute_url())
     sidebar()  # rendered once per change of content, shared by every page
+    page_navigation()  # so is the list of pages in the header
     with django_assert_num_queries(budget):
         response = client.get(url)
     assert response.status_code == 200

@@ -181,3 +181,65 @@ def test_every_imported_old_address_answers_301_to_a_200(client):
         response = client.get(path, dict([query.split("=")]) if query else {})
         assert response.status_code == 301, old.old_url
         assert client.get(response["Location"]).status_code == 200, old.old_url
+
+
+def test_pages_import_as_pages_with_their_hierarchy_out_of_the_stream(client):
+    run_import()
+    pages = Post.objects.pages()
+    assert pages.count() == 21 and not pages.filter(path__isnull=False).exists()
+    level_3 = pages.get(title="Level 3")
+    assert level_3.get_absolute_url() == "/level-1/level-2/level-3/"
+    assert client.get(level_3.get_absolute_url()).context["post"] == level_3
+    greek = pages.get(title="Επίπεδο 3")
+    assert greek.page_path == "greek/επίπεδο-2/επίπεδο-3"
+    assert client.get(greek.get_absolute_url()).status_code == 200
+    with_comments = pages.get(title="Page with comments")
+    assert with_comments.comments.count() == 4  # three approved, one held
+    assert with_comments.comment_count == with_comments.comments.approved().count() > 0
+    assert client.get("/?page_id=155")["Location"] == with_comments.get_absolute_url()
+    front = client.get("/").content.decode()
+    header, main = front.split("<main", 1)
+    assert 'href="/about/"' in header and "Lorem Ipsum" in header
+    assert "Page with comments" not in main and "Level 3" not in main
+    feed = feedparser.parse(client.get("/feed/").content).entries
+    assert all(entry.link.split("/")[3].isdigit() for entry in feed)  # dated posts only
+
+
+def test_the_sticky_post_leads_the_front_page(client):
+    run_import()
+    sticky = Post.objects.get(title="Template: Sticky")
+    assert sticky.pinned
+    main = client.get("/").content.decode().split("<main", 1)[1]
+    first_entry = main.split('class="entry-title"', 2)[1]
+    assert "Template: Sticky" in first_entry
+
+
+def test_feed_entries_keep_wordpress_guids(client):
+    run_import()
+    entries = feedparser.parse(client.get("/feed/").content).entries
+    assert entries
+    for entry in entries:
+        post = Post.objects.get(title=entry.title) if entry.title else None
+        assert entry.id.startswith("https://wpthemetestdata.wordpress.com/?p=") or entry.id == (
+            post and post.guid
+        )
+
+
+def test_a_category_short_link_leads_to_its_path_named_by_slug(client):
+    run_import()
+    sticky = Post.objects.get(title="Template: Sticky")
+    assert sticky.path.full_path == "/classic"  # the slug, not "Classic"
+    response = client.get("/?cat=" + category_term_id("classic"))
+    assert response.status_code == 301
+    assert response["Location"] == "/classic/"
+    assert client.get(response["Location"]).status_code == 200
+    child = client.get("/?cat=" + category_term_id("child-category-03"))
+    assert child["Location"] == "/parent-category/child-category-03/"
+
+
+def category_term_id(nicename):
+    from tooling import wxr
+
+    with open(THEME_UNIT_TEST, "rb") as stream:
+        site = wxr.read(stream)
+    return next(c.term_id for c in site.categories if c.nicename == nicename)

@@ -25,7 +25,6 @@ from blog.models import (
     Post,
     PostImage,
     make_segment,
-    split_path,
 )
 from comments.models import Comment, refresh_comment_counts
 from tooling import wxr
@@ -63,9 +62,8 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Report, write nothing.")
         parser.add_argument("--default-author", help="Username for posts without a known author.")
         parser.add_argument("--media-dir", help="Folder with the wp-content/uploads files.")
-        parser.add_argument("--pages-path", default="/pages", help="Where pages are filed.")
 
-    def handle(self, *args, file, dry_run, default_author, media_dir, pages_path, **options):
+    def handle(self, *args, file, dry_run, default_author, media_dir, **options):
         started = time.monotonic()
         try:
             with open(file, "rb") as stream:
@@ -79,29 +77,28 @@ class Command(BaseCommand):
         self.dry_run = dry_run
         try:
             with transaction.atomic():
-                self.import_site(site, default_author, pages_path)
+                self.import_site(site, default_author)
                 if dry_run:
                     transaction.set_rollback(True)
         except (ValidationError, Skip) as error:
             raise CommandError(f"Nothing was imported: {error}") from None
         self.report(site, time.monotonic() - started)
 
-    def import_site(self, site, default_author, pages_path):
+    def import_site(self, site, default_author):
         self.site_link = site.link.rstrip("/") or "wordpress"
         self.authors = {author.login: self.user_for(author) for author in site.authors}
         self.default_author = self.default_user(default_author)
+        # Paths are named by the category's slug (WordPress's own address of it); our own
+        # exports name them by the path's segment.
+        self.ours = site.generator == wxr.GENERATOR
         self.paths = self.paths_for(site.categories)
         self.keep_tag_slugs(site)
-        try:
-            split_path(pages_path)  # checked now, made when the first page comes
-        except ValidationError as error:
-            raise Skip(f"--pages-path {pages_path}: {error.messages[0]}") from None
-        self.pages_path = pages_path
+        self.pages = {}  # WordPress's post id → the page made of it, for its children
         attachments = {}
         for item in site.items:
             if item.post_type == "attachment" and item.attachment_url:
                 attachments.setdefault(item.post_parent, []).append(item)
-        entries = [item for item in site.items if item.post_type in IMPORTED_TYPES]
+        entries = parents_first([item for item in site.items if item.post_type in IMPORTED_TYPES])
         for number, item in enumerate(entries, start=1):
             try:
                 with transaction.atomic():
@@ -143,9 +140,16 @@ class Command(BaseCommand):
                 raise Skip(f"--default-author {username!r} is not a user.") from None
         return next(iter(self.authors.values()), None)
 
+    def segment_for(self, nicename, name, *, is_first):
+        """A path's part for a category: its slug (percent-decoded), or for our own exports
+        the segment the path had; the other made valid when that one is not."""
+        slug = unquote(nicename)
+        candidates = (name, slug) if self.ours else (slug, name)
+        return make_segment(*(c for c in candidates if c.strip()), is_first=is_first)
+
     def paths_for(self, categories):
-        """Nested categories become nested paths (named as the category, else by its slug): a
-        map of nicename → full path."""
+        """Nested categories become nested paths, named by their slugs: a map of nicename →
+        full path."""
         by_name = {category.nicename: category for category in categories}
         full_paths = {}
 
@@ -156,7 +160,7 @@ class Command(BaseCommand):
             prefix = ""
             if parent is not None and parent.nicename not in seen:
                 prefix = full_path(parent, (*seen, category.nicename))
-            segment = make_segment(category.name, unquote(category.nicename), is_first=not prefix)
+            segment = self.segment_for(category.nicename, category.name, is_first=not prefix)
             full_paths[category.nicename] = f"{prefix}/{segment}"
             return full_paths[category.nicename]
 
@@ -171,9 +175,13 @@ class Command(BaseCommand):
         paths = {}
         for category in categories:
             path = Path.objects.ensure(full_path(category))
-            PathRedirect.objects.update_or_create(
-                old_full_path=wordpress_address(category)[:255], defaults={"path": path}
-            )
+            old_addresses = [wordpress_address(category)]
+            if category.term_id.isdigit():
+                old_addresses.append(f"/?cat={category.term_id}")  # its short link
+            for old in old_addresses:
+                PathRedirect.objects.update_or_create(
+                    old_full_path=old[:255], defaults={"path": path}
+                )
             if category.description and not path.description:
                 path.description = category.description
                 path.save(update_fields=["description"])
@@ -185,7 +193,7 @@ class Command(BaseCommand):
         list) made from the item's own category."""
         full_path = self.paths.get(nicename)
         if full_path is None:
-            full_path = "/" + make_segment(name, unquote(nicename), is_first=True)
+            full_path = "/" + self.segment_for(nicename, name, is_first=True)
             self.paths[nicename] = full_path
         return Path.objects.ensure(full_path)
 
@@ -222,6 +230,8 @@ class Command(BaseCommand):
             outcome = "updated"
         comments_changed = self.import_comments(post, key, item.comments)
         self.keep_old_urls(post, item)
+        if post.is_page:
+            self.pages[item.post_id] = post
         return "updated" if comments_changed and outcome == "unchanged" else outcome
 
     def post_fields(self, item):
@@ -245,11 +255,17 @@ class Command(BaseCommand):
         summary = item.meta.get(wxr.SUMMARY_META, item.excerpt)
         # WordPress titles are HTML: shown as text, tags dropped, entities decoded once.
         title = as_text(item.title) or Truncator(strip_tags(body)).words(8, truncate="…")
+        is_page = item.post_type == "page"
         return {
+            "kind": Post.Kind.PAGE if is_page else Post.Kind.POST,
             "title": title[:300] or "Untitled",
             "slug": slug_of(unquote(item.post_name)),
             "author": author,
-            "path": self.path_of(item),
+            "path": None if is_page else self.path_of(item),
+            "parent": self.pages.get(item.post_parent) if is_page else None,
+            "menu_order": as_number(item.menu_order) if is_page else 0,
+            "pinned": item.is_sticky.strip() == "1" and not is_page,
+            "guid": item.guid.strip()[:500],
             "body": body,
             "markup": markup,
             "summary": summary,
@@ -259,8 +275,6 @@ class Command(BaseCommand):
         }
 
     def path_of(self, item):
-        if item.post_type == "page":
-            return Path.objects.ensure(self.pages_path)
         # The primary category is the first the item lists.
         for domain, nicename, name in item.categories:
             if domain == "category" and (nicename or name):
@@ -322,7 +336,7 @@ class Command(BaseCommand):
             # Django hands views the decoded path: /2014/05/上海/, not /2014/05/%e4%b8%8a.../
             path = re.sub("/{2,}", "/", unquote(parts.path))
             old.add(path + (f"?{parts.query}" if parts.query else ""))
-        for url in old - {"", "/", post.get_absolute_url()}:
+        for url in old - {"", "/", unquote(post.get_absolute_url())}:
             LegacyUrl.objects.update_or_create(old_url=url[:500], defaults={"post": post})
 
     def import_attachments(self, post, attachments):
@@ -453,6 +467,28 @@ def as_text(html):
     """A WordPress title or name (HTML) as the text it shows: tags dropped, entities decoded
     once ("Ping 1 &laquo; Tellyworth" → "Ping 1 « Tellyworth")."""
     return unescape(strip_tags(html)).strip()
+
+
+def parents_first(items):
+    """The items with every page after the page it is below (WordPress exports them in any
+    order), so that a page's parent exists when the page is made."""
+    pages = {item.post_id: item for item in items if item.post_type == "page"}
+
+    def depth(item):
+        seen, parent = {item.post_id}, pages.get(item.post_parent)
+        while parent is not None and parent.post_id not in seen:
+            seen.add(parent.post_id)
+            parent = pages.get(parent.post_parent)
+        return len(seen)
+
+    return sorted(items, key=lambda item: depth(item) if item.post_type == "page" else 0)
+
+
+def as_number(text):
+    try:
+        return int(text.strip())
+    except ValueError:
+        return 0
 
 
 def valid_ip(text):
