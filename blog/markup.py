@@ -271,10 +271,18 @@ POST_ATTRIBUTES = {
     **{tag: {"id"} for tag in (*HEADINGS, "li", "sup")},
     "pre": {"tabindex"},
 }
+# WordPress's layout classes, as imported posts use them (styled in static/css/site.css).
+ALIGNMENTS = {"alignleft", "alignright", "aligncenter", "alignnone"}
+IMAGE_SIZES = {"size-thumbnail", "size-medium", "size-large", "size-full"}
+WORDPRESS_CLASSES = ALIGNMENTS | IMAGE_SIZES | {"wp-caption"}
 POST_CLASSES = {
-    "div": {"highlight", "footnote"},
+    "div": {"highlight", "footnote"} | WORDPRESS_CLASSES,
     "span": PYGMENTS_CLASSES | {"missing-picture"},
     "a": {"headerlink", "footnote-ref", "footnote-backref"},
+    "img": WORDPRESS_CLASSES,
+    # embed-card: a link standing in for embedded media (tooling/shortcodes.py).
+    "figure": WORDPRESS_CLASSES | {"embed-card"},
+    "p": WORDPRESS_CLASSES | {"embed-card", "wp-caption-text"},
 }
 
 

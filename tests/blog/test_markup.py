@@ -219,3 +219,21 @@ def test_plain_text_keeps_words_whole_and_blocks_apart():
     html = "<p>An <em>emphasised</em>, <a href='/x/'>linked</a> word.</p>"
     html += "<ul><li>one</li><li>two</li></ul>"
     assert plain_text(html) == "An emphasised, linked word. one two"
+
+
+def test_wordpress_layout_classes_survive_the_sanitiser_and_no_others():
+    html = render_post(
+        '<img class="alignright size-medium" src="/media/x.jpg" alt="x">', markup="html"
+    ).html
+    assert '<img class="alignright size-medium" src="/media/x.jpg" alt="x">' in html
+    html = render_post(
+        '<div class="wp-caption aligncenter evil"><img class="size-full wp-image-3" src="/x.jpg" '
+        'alt=""><p class="wp-caption-text">Boats</p></div>\n\n'
+        '<figure class="alignleft"><img src="/y.jpg" alt=""></figure>\n\n'
+        '<p class="alignnone embed-card">x</p>',
+        markup="html",
+    ).html
+    assert '<div class="wp-caption aligncenter">' in html
+    assert '<img class="size-full" src="/x.jpg" alt="">' in html
+    assert '<p class="wp-caption-text">Boats' in html
+    assert '<figure class="alignleft">' in html and '<p class="alignnone embed-card">' in html
