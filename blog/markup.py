@@ -276,7 +276,7 @@ ALIGNMENTS = {"alignleft", "alignright", "aligncenter", "alignnone"}
 IMAGE_SIZES = {"size-thumbnail", "size-medium", "size-large", "size-full"}
 WORDPRESS_CLASSES = ALIGNMENTS | IMAGE_SIZES | {"wp-caption"}
 POST_CLASSES = {
-    "div": {"highlight", "footnote"} | WORDPRESS_CLASSES,
+    "div": {"highlight", "footnote", "gallery"} | WORDPRESS_CLASSES,
     "span": PYGMENTS_CLASSES | {"missing-picture"},
     "a": {"headerlink", "footnote-ref", "footnote-backref"},
     "img": WORDPRESS_CLASSES,

@@ -243,3 +243,105 @@ def category_term_id(nicename):
     with open(THEME_UNIT_TEST, "rb") as stream:
         site = wxr.read(stream)
     return next(c.term_id for c in site.categories if c.nicename == nicename)
+
+
+def uploads_of_the_export(root):
+    """A stand-in for the site's wp-content/uploads: a small picture for every upload the export
+    names or shows (originals only: the resized copies are found from them)."""
+    from PIL import Image
+
+    from tooling import wordpress_pictures as pictures
+    from tooling import wxr
+
+    with open(THEME_UNIT_TEST, "rb") as stream:
+        site = wxr.read(stream)
+    keys = set()
+    for item in site.items:
+        urls = [item.attachment_url] + [ref.url for ref in pictures.references(item.content).all]
+        keys |= {pictures.keys_of(url)[-1] for url in urls if pictures.keys_of(url)}
+    formats = {".png": "PNG", ".gif": "GIF"}
+    for key in keys:
+        file = root / key
+        file.parent.mkdir(parents=True, exist_ok=True)
+        suffix = FilePath(key).suffix.lower()
+        Image.new("RGB", (64, 48), "teal").save(file, formats.get(suffix, "JPEG"))
+    return root
+
+
+def test_with_every_upload_at_hand_every_picture_is_shown_and_nothing_is_raw(tmp_path):
+    out = io.StringIO()
+    media = uploads_of_the_export(tmp_path / "uploads")
+    call_command("import_wxr", str(THEME_UNIT_TEST), media_dir=str(media), stdout=out)
+    report = out.getvalue()
+    assert "0 left as links" in report and "left as text none" in report
+    shown = 0
+    for post in Post.objects.all():
+        parser = Tags()
+        parser.feed(post.body_html)
+        remote = [src for src in parser.sources if not src.startswith("/media/")]
+        assert not remote, (post.title, remote)
+        shown += len(parser.sources)
+        for shortcode in ("[gallery", "[audio", "[video", "[embed", "[caption"):
+            assert shortcode not in parser.text, (post.title, shortcode)
+    assert shown >= 145
+    out = io.StringIO()
+    call_command("import_wxr", str(THEME_UNIT_TEST), media_dir=str(media), stdout=out)
+    assert "0 created, 0 updated, 79 unchanged, 0 skipped" in out.getvalue()
+    assert not PostRevision.objects.exists()
+
+
+class Tags(HTMLParser):
+    """The <img> sources of some HTML, and its text outside <pre> and <code>."""
+
+    def __init__(self):
+        super().__init__()
+        self.sources, self.text, self.inside_code = [], "", 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.sources.append(dict(attrs).get("src", ""))
+        self.inside_code += tag in ("pre", "code")
+
+    def handle_endtag(self, tag):
+        self.inside_code -= tag in ("pre", "code")
+
+    def handle_data(self, data):
+        if not self.inside_code:
+            self.text += data
+
+
+@pytest.mark.slow
+def test_a_crawl_of_every_imported_page_meets_no_server_error(client):
+    from urllib.parse import urljoin, urlsplit
+
+    run_import()
+    queue = ["/"] + [post.get_absolute_url() for post in Post.objects.readable()]
+    seen = set()
+    while queue and len(seen) < 1500:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        assert response.status_code < 500, url
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue
+        links = Links()
+        links.feed(response.content.decode())
+        for href in links.hrefs:
+            parts = urlsplit(urljoin(url, href))
+            if parts.netloc in ("", "testserver") and not parts.path.startswith(
+                ("/admin", "/media", "/static")
+            ):
+                queue.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    assert len(seen) > 200
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a" and dict(attrs).get("href"):
+            self.hrefs.append(dict(attrs)["href"])

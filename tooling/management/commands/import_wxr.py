@@ -1,9 +1,10 @@
 import ipaddress
 import re
+import tempfile
 import time
 import unicodedata
 from collections import Counter
-from html import unescape
+from html import escape, unescape
 from pathlib import Path as FilePath
 from urllib.parse import unquote, urlsplit
 
@@ -27,7 +28,8 @@ from blog.models import (
     make_segment,
 )
 from comments.models import Comment, refresh_comment_counts
-from tooling import wxr
+from tooling import fetch, shortcodes, wxr
+from tooling import wordpress_pictures as pictures
 
 # What WordPress kept from the public, and why; such a post is imported as a draft (its
 # comments with it), and the summary lists it.
@@ -48,6 +50,12 @@ COMMENT_STATUS = {
     "trash": Comment.Status.REMOVED,
 }
 IMPORTED_TYPES = {"post", "page"}
+MAX_PICTURE_BYTES = 20 * 1024 * 1024  # a download larger than this is refused
+NOT_IMPORTED = {
+    "attachment": "  the pictures among them are imported with the posts that show them",
+    "nav_menu_item": "  not imported: the site navigation lists the top-level pages",
+    "revision": "  not imported: earlier versions",
+}
 
 
 class Skip(Exception):
@@ -62,8 +70,14 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Report, write nothing.")
         parser.add_argument("--default-author", help="Username for posts without a known author.")
         parser.add_argument("--media-dir", help="Folder with the wp-content/uploads files.")
+        parser.add_argument(
+            "--fetch-media",
+            action="store_true",
+            help="Download pictures not under --media-dir from the old site (only from the "
+            "hosts the export names).",
+        )
 
-    def handle(self, *args, file, dry_run, default_author, media_dir, **options):
+    def handle(self, *args, file, dry_run, default_author, media_dir, fetch_media, **options):
         started = time.monotonic()
         try:
             with open(file, "rb") as stream:
@@ -73,10 +87,18 @@ class Command(BaseCommand):
         except wxr.WxrError as error:
             raise CommandError(f"{file}: {error} Nothing was imported.") from None
         self.counts, self.skipped, self.held_back = Counter(), [], []
-        self.media_dir = FilePath(media_dir) if media_dir else None
+        self.shortcodes_converted, self.shortcodes_left = Counter(), Counter()
+        self.skipped_shortcodes, self.unresolved = [], {}  # unresolved: URL → items showing it
         self.dry_run = dry_run
+        if media_dir and not FilePath(media_dir).is_dir():
+            raise CommandError(f"--media-dir {media_dir} is not a folder.")
         try:
-            with transaction.atomic():
+            with tempfile.TemporaryDirectory() as downloads, transaction.atomic():
+                self.media = MediaSource(
+                    FilePath(media_dir) if media_dir else None,
+                    hosts_of(site) if fetch_media else None,
+                    FilePath(downloads),
+                )
                 self.import_site(site, default_author)
                 if dry_run:
                     transaction.set_rollback(True)
@@ -95,17 +117,29 @@ class Command(BaseCommand):
         self.keep_tag_slugs(site)
         self.pages = {}  # WordPress's post id → the page made of it, for its children
         attachments = {}
+        self.attachments = {}  # WordPress's post id → attachment
+        self.uploads = {}  # an upload's key (wordpress_pictures.key_of) → attachment
         for item in site.items:
             if item.post_type == "attachment" and item.attachment_url:
                 attachments.setdefault(item.post_parent, []).append(item)
+                self.attachments[item.post_id] = item
+                self.uploads.setdefault(pictures.key_of(item.attachment_url), item)
+        self.table = {}  # item type → Counter of read, created, updated, unchanged, held back…
+        for item in site.items:
+            row = self.table.setdefault(item.post_type or "?", Counter())
+            row["read"] += 1
+            row[f"status {item.status or '?'}"] += 1
         entries = parents_first([item for item in site.items if item.post_type in IMPORTED_TYPES])
         for number, item in enumerate(entries, start=1):
             try:
                 with transaction.atomic():
-                    self.counts[self.import_item(item, attachments.get(item.post_id, []))] += 1
+                    outcome = self.import_item(item, attachments.get(item.post_id, []))
+                    self.counts[outcome] += 1
+                    self.table[item.post_type][outcome] += 1
             except (Skip, ValidationError) as reason:
                 message = reason.messages[0] if isinstance(reason, ValidationError) else reason
                 self.skipped.append(f"{item.label}: {message}")
+                self.table[item.post_type]["skipped"] += 1
             if number % 200 == 0 or number == len(entries):
                 self.stdout.write(f"  items: {number}/{len(entries)}")
 
@@ -182,6 +216,7 @@ class Command(BaseCommand):
                 PathRedirect.objects.update_or_create(
                     old_full_path=old[:255], defaults={"path": path}
                 )
+                self.counts["old addresses"] += 1
             if category.description and not path.description:
                 path.description = category.description
                 path.save(update_fields=["description"])
@@ -211,8 +246,9 @@ class Command(BaseCommand):
             if post is not None:
                 Post.objects.filter(pk=post.pk).update_quietly(import_key=key)
                 post.import_key = key
-        if post is not None:
-            fields["body"] = with_local_pictures(fields["body"], post.images.all())
+        source = fields["body"]  # WordPress's HTML: pictures point at the old site
+        copies = list(post.images.all()) if post is not None else []
+        fields["body"] = self.with_copies(source, copies, item)
         if post is None:
             post = Post(import_key=key, **fields)
             post.save()
@@ -226,7 +262,7 @@ class Command(BaseCommand):
             outcome = "updated"
         else:
             outcome = "unchanged"
-        if self.import_attachments(post, attachments) and outcome == "unchanged":
+        if self.import_pictures(post, item, source, attachments) and outcome == "unchanged":
             outcome = "updated"
         comments_changed = self.import_comments(post, key, item.comments)
         self.keep_old_urls(post, item)
@@ -242,6 +278,7 @@ class Command(BaseCommand):
         if item.status not in POST_STATUS or item.post_password:
             status = Post.Status.DRAFT
             self.held_back.append(f"{item.label}: {reason or f'status {item.status!r}'}")
+            self.table[item.post_type]["held back"] += 1
         if published_at is None:
             if status == Post.Status.PUBLISHED:
                 raise Skip("it has no date")
@@ -252,6 +289,14 @@ class Command(BaseCommand):
         body, markup = item.content, "html"
         if wxr.MARKUP_META in item.meta:  # exported by this engine: the source comes back
             body, markup = item.meta.get(wxr.SOURCE_META, body), item.meta[wxr.MARKUP_META]
+        else:
+            converted = shortcodes.convert(body, gallery=self.gallery_of(item))
+            body = converted.html
+            self.shortcodes_converted.update(converted.converted)
+            self.shortcodes_left.update(converted.left)
+            if converted.left:
+                names = ", ".join(f"[{name}]" for name in sorted(converted.left))
+                self.skipped_shortcodes.append(f"{item.label}: {names}")
         summary = item.meta.get(wxr.SUMMARY_META, item.excerpt)
         # WordPress titles are HTML: shown as text, tags dropped, entities decoded once.
         title = as_text(item.title) or Truncator(strip_tags(body)).words(8, truncate="…")
@@ -338,47 +383,97 @@ class Command(BaseCommand):
             old.add(path + (f"?{parts.query}" if parts.query else ""))
         for url in old - {"", "/", unquote(post.get_absolute_url())}:
             LegacyUrl.objects.update_or_create(old_url=url[:500], defaults={"post": post})
+            self.counts["old addresses"] += 1
 
-    def import_attachments(self, post, attachments):
-        """Attachments found under --media-dir become the post's pictures, and the body points
-        at them; others keep their URL in the body. True when something was added."""
-        if self.media_dir is None or self.dry_run:
-            return False
-        known = set(post.images.values_list("source_url", flat=True))
-        added = []
-        for order, attachment in enumerate(attachments):
-            url = attachment.attachment_url
-            if url in known:
-                continue
-            found = self.find_media(url)
-            if found is None:
-                self.skipped.append(f"{attachment.label}: {url} is not under --media-dir")
-                continue
-            picture = PostImage(
-                post=post,
-                order=order,
-                source_url=url[:500],
-                alt=(attachment.title or found.stem)[:300],
-                caption=attachment.excerpt[:300],
+    def gallery_of(self, item):
+        """[gallery] → the pictures it shows, as <img> of their uploads (imported with the
+        post's other pictures): those named by ids=, else the post's own attachments."""
+
+        def gallery(ids):
+            if ids is None:
+                shown = [a for a in self.attachments.values() if a.post_parent == item.post_id]
+            else:
+                shown = [self.attachments[i] for i in ids if i in self.attachments]
+            images = "".join(
+                f'<img src="{escape(a.attachment_url)}" alt="{escape(as_text(a.title))}">'
+                for a in shown
             )
-            try:
-                picture.set_upload(SimpleUploadedFile(found.name, found.read_bytes()))
-            except ValidationError as error:
-                self.skipped.append(f"{attachment.label}: {error.messages[0]}")
-                continue
-            picture.save()
-            added.append(picture)
-        if added:
-            post.body = with_local_pictures(post.body, added)
-            post.save()
+            return f'<div class="gallery">{images}</div>' if images else ""
+
+        return gallery
+
+    def with_copies(self, body, copies, item):
+        """The body with its picture references on the imported copies; the others stay
+        visible as links and are listed (the sanitiser shows no remote pictures)."""
+        by_key = {pictures.key_of(copy.source_url): copy for copy in copies if copy.source_url}
+
+        def local(url):
+            for key in pictures.keys_of(url):
+                upload = self.uploads.get(key)
+                if upload is not None:
+                    key = pictures.key_of(upload.attachment_url)
+                if key in by_key:
+                    return by_key[key]
+            return None
+
+        text, self.last_unresolved = pictures.rewritten(body, local)
+        self.last_shown = len(pictures.IMG_TAG.findall(body)) - len(self.last_unresolved)
+        return text
+
+    def import_pictures(self, post, item, source, attachments):
+        """Copies of the pictures the body shows and of the post's attachments, from
+        --media-dir or the old site; the body then points at them. True when any was added."""
+        copies = list(post.images.all())
+        have = {pictures.key_of(copy.source_url) for copy in copies}
+        wanted = {}  # key → (URL to get it from, attachment or None)
+        for reference in [*pictures.references(source).all, *attachments]:
+            url = getattr(reference, "attachment_url", None) or reference.url
+            keys = pictures.keys_of(url)
+            upload = next((self.uploads[k] for k in keys if k in self.uploads), None)
+            if upload is not None:
+                url, keys = upload.attachment_url, [pictures.key_of(upload.attachment_url)]
+            if keys and keys[0] not in have:
+                wanted.setdefault(keys[0], (url, upload))
+        added = []
+        for url, upload in [] if self.dry_run else wanted.values():
+            copy = self.copy_of(post, url, upload, order=len(copies) + len(added))
+            if copy is not None:
+                added.append(copy)
+        body = self.with_copies(source, copies + added, item)
+        self.counts["pictures shown"] += self.last_shown
+        self.counts["pictures left as links"] += len(self.last_unresolved)
+        for url in self.last_unresolved:
+            labels = self.unresolved.setdefault(url, [])
+            if item.label not in labels:
+                labels.append(item.label)
+        if body != post.body:
+            # The pictures' own change: no revision of the post (as save() would keep).
+            Post.objects.filter(pk=post.pk).update(body=body)
+            post.body = body
+            post.refresh_html()
         return bool(added)
 
-    def find_media(self, url):
-        relative = unquote(urlsplit(url).path).split("/uploads/", 1)[-1].lstrip("/")
-        for candidate in (self.media_dir / relative, self.media_dir / FilePath(relative).name):
-            if candidate.is_file() and self.media_dir.resolve() in candidate.resolve().parents:
-                return candidate
-        return None
+    def copy_of(self, post, url, upload, *, order):
+        found = self.media.get(url)
+        if found is None:
+            return None
+        name, content = found
+        picture = PostImage(
+            post=post,
+            order=order,
+            source_url=url[:500],
+            alt=(as_text(upload.title) if upload else "") or FilePath(name).stem,
+            caption=as_text(upload.excerpt)[:300] if upload else "",
+        )
+        try:
+            picture.set_upload(SimpleUploadedFile(name, content))
+        except ValidationError as error:
+            self.media.refused[url] = error.messages[0]
+            return None
+        picture.alt = picture.alt[:300]
+        picture.save()
+        self.counts["pictures imported"] += 1
+        return picture
 
     # Comments ------------------------------------------------------------------------------
 
@@ -444,29 +539,117 @@ class Command(BaseCommand):
                 "created." + (" Dry run: nothing was written." if self.dry_run else "")
             )
         )
-        for reason in self.skipped:
-            self.stdout.write(self.style.WARNING(f"  skipped {reason}"))
-        if self.held_back:
-            self.stdout.write(
-                f"Held back as drafts ({len(self.held_back)}), as WordPress kept them from the "
-                "public:"
+        for line in self.table_lines():
+            self.stdout.write(line)
+        converted = ", ".join(f"[{n}] {c}" for n, c in sorted(self.shortcodes_converted.items()))
+        left = ", ".join(f"[{n}] {c}" for n, c in sorted(self.shortcodes_left.items()))
+        self.stdout.write(
+            f"Pictures: {counts['pictures shown']} shown from imported copies "
+            f"({counts['pictures imported']} files imported), "
+            f"{counts['pictures left as links']} left as links to where they were.\n"
+            f"Shortcodes and embeds: converted {converted or 'none'}; left as text "
+            f"{left or 'none'}.\n"
+            f"Old addresses registered (they answer 301): {counts['old addresses']}."
+        )
+        sections = [
+            ("skipped", self.skipped, self.style.WARNING),
+            ("held back as drafts, as WordPress kept them from the public", self.held_back, str),
+            ("pictures left as links", self.unresolved_lines(), self.style.WARNING),
+            ("shortcodes left as text", self.skipped_shortcodes, self.style.WARNING),
+        ]
+        for title, lines, style in sections:
+            if lines:
+                self.stdout.write(f"{title[0].upper()}{title[1:]} ({len(lines)}):")
+            for line in lines:
+                self.stdout.write(style(f"  {title.split()[0]} {line}"))
+
+    def unresolved_lines(self):
+        lines = []
+        for url, labels in self.unresolved.items():
+            where = labels[0] + (f" and {len(labels) - 1} more" if len(labels) > 1 else "")
+            lines.append(f"{url} ({self.media.why_not(url)}), shown in {where}")
+        return lines
+
+    def table_lines(self):
+        """Items by type: read, by status, and what became of them."""
+        columns = ["read", "created", "updated", "unchanged", "held back", "skipped"]
+        width = max(len(kind) for kind in self.table) if self.table else 4
+        lines = [f"  {'item type':<{width}}  " + "  ".join(f"{c:>9}" for c in columns)]
+        for kind, row in sorted(self.table.items(), key=lambda pair: -pair[1]["read"]):
+            cells = "  ".join(f"{row[column]:>9}" for column in columns)
+            statuses = ", ".join(
+                f"{name.removeprefix('status ')} {count}"
+                for name, count in sorted(row.items())
+                if name.startswith("status ")
             )
-        for reason in self.held_back:
-            self.stdout.write(f"  held back {reason}")
-
-
-def with_local_pictures(body, pictures):
-    """The body with imported pictures' old URLs replaced by their stored display renditions."""
-    for picture in pictures:
-        if picture.source_url:
-            body = body.replace(picture.source_url, picture.display.url)
-    return body
+            note = "" if kind in IMPORTED_TYPES else NOT_IMPORTED.get(kind, "  not imported")
+            lines.append(f"  {kind:<{width}}  {cells}  ({statuses}){note}")
+        return lines
 
 
 def as_text(html):
     """A WordPress title or name (HTML) as the text it shows: tags dropped, entities decoded
     once ("Ping 1 &laquo; Tellyworth" → "Ping 1 « Tellyworth")."""
     return unescape(strip_tags(html)).strip()
+
+
+class MediaSource:
+    """Where pictures come from: --media-dir (a copy of wp-content/uploads: the file as named,
+    else the upload it is a size of), then the old site (only the export's own hosts). A file
+    fetched once is kept (in `downloads`) for the other posts that show it."""
+
+    def __init__(self, media_dir, hosts, downloads):
+        self.media_dir, self.hosts, self.downloads = media_dir, hosts, downloads
+        self.refused = {}  # URL → why it could not be had
+        self.fetched = {}  # URL → (name, file in downloads)
+
+    def get(self, url):
+        """(file name, bytes), or None with the reason in `refused`."""
+        found = self.from_folder(url)
+        if found is not None:
+            return found.name, found.read_bytes()
+        if self.hosts is None:
+            self.refused.setdefault(url, self.why_not(url))
+            return None
+        if url in self.fetched:
+            name, stored = self.fetched[url]
+            return name, stored.read_bytes()
+        if url in self.refused:
+            return None
+        try:
+            fetched = fetch.fetch(url, allowed_hosts=self.hosts, max_bytes=MAX_PICTURE_BYTES)
+        except fetch.FetchRefused as refusal:
+            self.refused[url] = f"not fetched: {refusal}"
+            return None
+        stored = self.downloads / f"{len(self.fetched)}"
+        stored.write_bytes(fetched.content)
+        self.fetched[url] = (fetched.name, stored)
+        return fetched.name, fetched.content
+
+    def from_folder(self, url):
+        if self.media_dir is None:
+            return None
+        root = self.media_dir.resolve()
+        for key in pictures.keys_of(url):
+            candidate = (self.media_dir / key).resolve()
+            if root in candidate.parents and candidate.is_file():
+                return candidate
+        return None
+
+    def why_not(self, url):
+        if url in self.refused:
+            return self.refused[url]
+        if self.media_dir is None and self.hosts is None:
+            return "give --media-dir or --fetch-media to import it"
+        if self.hosts is None:
+            return "not under --media-dir; --fetch-media would try the old site"
+        return "not under --media-dir and not fetched"
+
+
+def hosts_of(site):
+    """The hosts an export names: the site's own and its uploads'."""
+    urls = [site.link, *(item.attachment_url for item in site.items if item.attachment_url)]
+    return {urlsplit(url).hostname for url in urls if urlsplit(url).hostname}
 
 
 def parents_first(items):
