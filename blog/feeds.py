@@ -94,10 +94,7 @@ class PostFeed(SiteFeed):
         return sorted(tag.name for tag in item.tags.all())
 
     def item_guid(self, item):
-        # An imported post keeps the id its old blog's feed gave it (a subscriber's reader
-        # does not show the whole blog as new after the move); others a tag: URI (RFC 4151)
-        # that survives a change of slug or path.
-        return item.guid or f"tag:{self.host},{item.pub_date.isoformat()}:post:{item.pk}"
+        return item.feed_id(self.host)
 
     item_guid_is_permalink = False
 

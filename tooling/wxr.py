@@ -25,8 +25,9 @@ SOURCE_META, MARKUP_META, SUMMARY_META = "_blosxom_source", "_blosxom_markup", "
 # Our own exports say so in <generator>: their categories are named by our path segments (a
 # WordPress export's by the category's display name; its paths are named by the slug).
 GENERATOR = "blosxom-ng export_wxr"
-# Our own post meta for what WordPress has no field for: a post's former addresses.
-OLD_URLS_META = "_blosxom_old_urls"
+# Our own meta for what WordPress has no field for: a post's or a path's former addresses
+# (one a line), the picture an attachment is (for the body's image:N references).
+OLD_URLS_META, IMAGE_META = "_blosxom_old_urls", "_blosxom_image"
 
 
 class WxrError(Exception):
@@ -49,6 +50,7 @@ class Category:
     parent: str = ""
     description: str = ""
     term_id: str = ""
+    meta: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -176,6 +178,10 @@ def _channel_entry(site, node, wp):
             "category_description",
             "term_id",
         )
+        meta = {}
+        for pair in node.findall(f"{{{wp}}}termmeta"):
+            pair = text(pair, "meta_key", "meta_value")
+            meta[pair["meta_key"]] = pair["meta_value"]
         site.categories.append(
             Category(
                 values["category_nicename"],
@@ -183,6 +189,7 @@ def _channel_entry(site, node, wp):
                 values["category_parent"],
                 values["category_description"],
                 values["term_id"],
+                meta,
             )
         )
     else:
@@ -351,6 +358,7 @@ def write(stream, *, title, link, description, authors, categories, tags, items)
         out.element("wp:category_parent", category.parent)
         out.element("wp:cat_name", category.name)
         out.element("wp:category_description", category.description)
+        _write_meta(out, "wp:termmeta", category.meta)
         out.end("wp:category")
     for number, (slug, name) in enumerate(tags, start=len(categories) + 1):
         out.start("wp:tag")
@@ -389,18 +397,16 @@ def _write_item(out, item):
         out.element(f"wp:{name}", item[name])
     for name, value in (
         ("ping_status", "closed"),
-        ("menu_order", 0),
+        ("menu_order", item.get("menu_order", 0)),
         ("post_password", ""),
-        ("is_sticky", 0),
+        ("is_sticky", item.get("is_sticky", 0)),
     ):
         out.element(f"wp:{name}", value)
+    if item.get("attachment_url"):
+        out.element("wp:attachment_url", item["attachment_url"])
     for domain, nicename, name in item["categories"]:
         out.element("category", name, domain=domain, nicename=nicename)
-    for key, value in item["meta"].items():
-        out.start("wp:postmeta")
-        out.element("wp:meta_key", key)
-        out.element("wp:meta_value", value)
-        out.end("wp:postmeta")
+    _write_meta(out, "wp:postmeta", item["meta"])
     for comment in item["comments"]:
         out.start("wp:comment")
         for name in (
@@ -418,10 +424,14 @@ def _write_item(out, item):
         ):
             out.element(f"wp:comment_{name}", comment[name])
         out.element("wp:comment_user_id", 0)
-        for key, value in comment["meta"].items():
-            out.start("wp:commentmeta")
-            out.element("wp:meta_key", key)
-            out.element("wp:meta_value", value)
-            out.end("wp:commentmeta")
+        _write_meta(out, "wp:commentmeta", comment["meta"])
         out.end("wp:comment")
     out.end("item")
+
+
+def _write_meta(out, element, pairs):
+    for key, value in pairs.items():
+        out.start(element)
+        out.element("wp:meta_key", key)
+        out.element("wp:meta_value", value)
+        out.end(element)

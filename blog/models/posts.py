@@ -402,6 +402,12 @@ class Post(models.Model):
             self.__dict__["_url"] = remembered = ((day, slug), url)
         return remembered[1]
 
+    def feed_id(self, host):
+        """The id feeds give this post: the one its old blog's feed gave it (a subscriber's
+        reader does not show the whole blog as new after the move), else a tag: URI (RFC 4151)
+        that survives a change of slug or path."""
+        return self.guid or f"tag:{host},{self.pub_date.isoformat()}:post:{self.pk}"
+
     @property
     def is_page(self):
         return self.kind == self.Kind.PAGE

@@ -1,14 +1,15 @@
 import datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from django.db.models import Prefetch
+from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.feedgenerator import rfc2822_date
 from taggit.models import Tag
 
-from blog.models import Path, Post
+from blog.models import Path, PathRedirect, Post
 from comments.models import Comment
 from tooling import wxr
 
@@ -32,8 +33,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, output, site_url, **options):
         site_url = site_url.rstrip("/")
+        self.host = urlsplit(site_url).hostname or "localhost"
         nicenames = category_nicenames()
-        items = (self.item(post, nicenames, site_url) for post in self.posts())
+        # Attachments take ids after the posts' (WordPress numbers both in one sequence).
+        self.first_picture_id = (Post.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
+        items = (
+            entry
+            for post in self.posts()
+            for entry in (self.item(post, nicenames, site_url), *self.pictures(post, site_url))
+        )
+        old_paths = {}
+        for old, path_id in PathRedirect.objects.order_by("old_full_path").values_list(
+            "old_full_path", "path"
+        ):
+            old_paths.setdefault(path_id, []).append(old)
         authors = get_user_model().objects.filter(posts__isnull=False).distinct().order_by("pk")
         self.stdout.ending = ""  # the XML is written in pieces: no newline after each
         stream = open(output, "w", encoding="utf-8") if output else self.stdout  # noqa: SIM115
@@ -55,6 +68,9 @@ class Command(BaseCommand):
                         path.segment,
                         nicenames.get(path.parent_id, ""),
                         path.description,
+                        meta={wxr.OLD_URLS_META: "\n".join(old_paths[path.pk])}
+                        if path.pk in old_paths
+                        else {},
                     )
                     for path in Path.objects.order_by("full_path")
                 ],
@@ -75,8 +91,10 @@ class Command(BaseCommand):
         comments = Comment.objects.order_by("created_at", "id")
         posts = (
             Post.objects.select_related("author", "path")
-            .prefetch_related("tags", Prefetch("comments", queryset=comments))
-            .order_by("published_at", "id")
+            .prefetch_related(
+                "tags", "images", "legacy_urls", Prefetch("comments", queryset=comments)
+            )
+            .order_by("kind", "page_path", "published_at", "id")  # pages after their parents
         )
         self.posts_written = self.comments_written = 0
         for post in posts.iterator(chunk_size=500):
@@ -92,12 +110,23 @@ class Command(BaseCommand):
         if post.is_scheduled:
             status = "future"
         tags = sorted(post.tags.all(), key=lambda tag: tag.name)
+        categories = (
+            [] if post.is_page else [("category", nicenames[post.path_id], post.path.segment)]
+        )
+        meta = {
+            wxr.SOURCE_META: post.body,
+            wxr.MARKUP_META: post.markup,
+            wxr.SUMMARY_META: post.summary,
+        }
+        old_urls = sorted(legacy.old_url for legacy in post.legacy_urls.all())
+        if old_urls:
+            meta[wxr.OLD_URLS_META] = "\n".join(old_urls)
         return {
             "title": post.title,
             "link": site_url + post.get_absolute_url(),
             "pub_date_rfc822": rfc2822_date(post.published_at),
             "creator": post.author.username,
-            "guid": f"{site_url}/?p={post.pk}",
+            "guid": post.feed_id(self.host),  # what its feeds call it, kept by the import
             "content": post.body_html,
             "excerpt": post.summary,
             "post_id": post.pk,
@@ -106,19 +135,48 @@ class Command(BaseCommand):
             "comment_status": "open" if post.allow_comments else "closed",
             "post_name": post.slug,
             "status": status,
-            "post_parent": 0,
-            "post_type": "post",
-            "categories": [
-                ("category", nicenames[post.path_id], post.path.segment),
-                *(("post_tag", tag.slug, tag.name) for tag in tags),
-            ],
-            "meta": {
-                wxr.SOURCE_META: post.body,
-                wxr.MARKUP_META: post.markup,
-                wxr.SUMMARY_META: post.summary,
-            },
+            "post_parent": post.parent_id or 0,
+            "post_type": post.kind,
+            "menu_order": post.menu_order,
+            "is_sticky": int(post.pinned),
+            "categories": [*categories, *(("post_tag", tag.slug, tag.name) for tag in tags)],
+            "meta": meta,
             "comments": [self.comment(comment) for comment in post.comments.all()],
         }
+
+    def pictures(self, post, site_url):
+        """The post's pictures as WordPress attachments: the original file's address (for
+        import_wxr --media-dir or --fetch-media), alt text as title, caption as excerpt."""
+        for picture in post.images.all():
+            url = picture.original.url
+            local = timezone.localtime(picture.created_at)
+            yield {
+                "title": picture.alt,
+                "link": site_url + post.get_absolute_url(),
+                "pub_date_rfc822": rfc2822_date(picture.created_at),
+                "creator": post.author.username,
+                "guid": url if "://" in url else site_url + url,
+                "content": "",
+                "excerpt": picture.caption,
+                "post_id": self.first_picture_id + picture.pk,
+                "post_date": local.strftime(DATE),
+                "post_date_gmt": picture.created_at.astimezone(datetime.UTC).strftime(DATE),
+                "comment_status": "closed",
+                "post_name": f"picture-{picture.pk}",
+                "status": "inherit",
+                "post_parent": post.pk,
+                "post_type": "attachment",
+                "menu_order": picture.order,
+                "attachment_url": url if "://" in url else site_url + url,
+                "categories": [],
+                # Its number and renditions' addresses, for the body's references to them.
+                "meta": {
+                    wxr.IMAGE_META: "\n".join(
+                        [str(picture.pk), *(stored.url for stored in picture.files)]
+                    )
+                },
+                "comments": [],
+            }
 
     def comment(self, comment):
         return {

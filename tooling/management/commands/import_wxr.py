@@ -51,6 +51,7 @@ COMMENT_STATUS = {
 }
 IMPORTED_TYPES = {"post", "page"}
 MAX_PICTURE_BYTES = 20 * 1024 * 1024  # a download larger than this is refused
+PICTURE_NUMBER = re.compile(r"\(image:(\d+)")
 NOT_IMPORTED = {
     "attachment": "  the pictures among them are imported with the posts that show them",
     "nav_menu_item": "  not imported: the site navigation lists the top-level pages",
@@ -212,6 +213,8 @@ class Command(BaseCommand):
             old_addresses = [wordpress_address(category)]
             if category.term_id.isdigit():
                 old_addresses.append(f"/?cat={category.term_id}")  # its short link
+            if self.ours:  # our own export: the path's former names, no WordPress addresses
+                old_addresses = category.meta.get(wxr.OLD_URLS_META, "").splitlines()
             for old in old_addresses:
                 PathRedirect.objects.update_or_create(
                     old_full_path=old[:255], defaults={"path": path}
@@ -373,6 +376,12 @@ class Command(BaseCommand):
         return current != fields or carried != sorted(name.casefold() for name in tags)
 
     def keep_old_urls(self, post, item):
+        if wxr.MARKUP_META in item.meta:  # our own export: the addresses it kept, no others
+            old = set(filter(None, item.meta.get(wxr.OLD_URLS_META, "").splitlines()))
+            for url in old - {"", "/", unquote(post.get_absolute_url())}:
+                LegacyUrl.objects.update_or_create(old_url=url[:500], defaults={"post": post})
+                self.counts["old addresses"] += 1
+            return
         old = {f"/?p={item.post_id}"} if item.post_id else set()
         if item.post_id and item.post_type == "page":
             old.add(f"/?page_id={item.post_id}")
@@ -416,9 +425,31 @@ class Command(BaseCommand):
                     return by_key[key]
             return None
 
+        if wxr.MARKUP_META in item.meta:
+            # Our own export: the source names its pictures as image:N, N the old site's.
+            self.last_unresolved, self.last_shown = [], 0
+            return self.with_picture_numbers(body, copies, item)
         text, self.last_unresolved = pictures.rewritten(body, local)
         self.last_shown = len(pictures.IMG_TAG.findall(body)) - len(self.last_unresolved)
         return text
+
+    def with_picture_numbers(self, body, copies, item):
+        """The references to the exporting site's pictures (image:N in Markdown, the stored
+        files' addresses in HTML) on their copies here; a picture not copied keeps its number
+        (and shows as missing)."""
+        by_url = {copy.source_url: copy for copy in copies}
+        numbers = {}
+        for upload in self.attachments.values():
+            copy = by_url.get(upload.attachment_url[:500])
+            if upload.post_parent != item.post_id or copy is None:
+                continue
+            number, *addresses = upload.meta.get(wxr.IMAGE_META, "").splitlines() or [""]
+            numbers[number] = str(copy.pk)
+            for old, new in zip(addresses, copy.files, strict=False):
+                body = body.replace(old, new.url)
+        return PICTURE_NUMBER.sub(
+            lambda found: f"(image:{numbers.get(found.group(1), found.group(1))}", body
+        )
 
     def import_pictures(self, post, item, source, attachments):
         """Copies of the pictures the body shows and of the post's attachments, from
@@ -426,7 +457,9 @@ class Command(BaseCommand):
         copies = list(post.images.all())
         have = {pictures.key_of(copy.source_url) for copy in copies}
         wanted = {}  # key → (URL to get it from, attachment or None)
-        for reference in [*pictures.references(source).all, *attachments]:
+        # Our own export lists every picture as an attachment; its body's links are to them.
+        shown = [] if wxr.MARKUP_META in item.meta else pictures.references(source).all
+        for reference in [*shown, *attachments]:
             url = getattr(reference, "attachment_url", None) or reference.url
             keys = pictures.keys_of(url)
             upload = next((self.uploads[k] for k in keys if k in self.uploads), None)
@@ -460,7 +493,7 @@ class Command(BaseCommand):
         name, content = found
         picture = PostImage(
             post=post,
-            order=order,
+            order=as_number(upload.menu_order) if upload and upload.menu_order != "0" else order,
             source_url=url[:500],
             alt=(as_text(upload.title) if upload else "") or FilePath(name).stem,
             caption=as_text(upload.excerpt)[:300] if upload else "",
@@ -627,13 +660,18 @@ class MediaSource:
         return fetched.name, fetched.content
 
     def from_folder(self, url):
+        """The file below --media-dir: as named below uploads/ (or at the end of the address,
+        folders dropped from the front: a multisite's sites/2/2014/05/x.jpg, our own
+        /media/images/2014/05/x.jpg), else the upload a resized copy was made from."""
         if self.media_dir is None:
             return None
         root = self.media_dir.resolve()
         for key in pictures.keys_of(url):
-            candidate = (self.media_dir / key).resolve()
-            if root in candidate.parents and candidate.is_file():
-                return candidate
+            parts = key.split("/")
+            for start in range(len(parts)):
+                candidate = (self.media_dir / "/".join(parts[start:])).resolve()
+                if root in candidate.parents and candidate.is_file():
+                    return candidate
         return None
 
     def why_not(self, url):
