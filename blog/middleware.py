@@ -5,8 +5,9 @@ import re
 
 from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
+from taggit.models import Tag
 
-from .models import MAX_PATH_LENGTH, LegacyUrl, Path, PathRedirect
+from .models import MAX_PATH_LENGTH, LegacyUrl, Path, PathRedirect, Post, TagRedirect
 
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 # blosxom: /2014/May/13 (a day), /2014/May (a month)
@@ -62,7 +63,7 @@ def listing_target(path):
         if kind == "tag":
             feed = "feed-atom" if (found.group(2) or "").endswith("atom/") else "feed"
             name = f"blog:tag-{feed}" if found.group(2) else "blog:tag-detail"
-            return reverse(name, kwargs={"tags": found.group(1).lower()})
+            return reverse(name, kwargs={"tags": tag_slug(found.group(1))})
         if kind == "author":
             name = "blog:author-feed" if found.group(2) else "blog:author-detail"
             return reverse(name, kwargs={"username": found.group(1)})
@@ -74,10 +75,19 @@ def listing_target(path):
     return None
 
 
+def tag_slug(old):
+    """The slug of the tag an old address names: the same, or the one it was merged into."""
+    slug = old.lower()
+    if Tag.objects.filter(slug=slug).exists():
+        return slug
+    merged = TagRedirect.objects.filter(old_slug=slug).select_related("tag").first()
+    return merged.tag.slug if merged is not None else slug
+
+
 def query_target(request):
     """WordPress's ?tag=x and PyBlosxom's ?flav=rss20 on any page, or None."""
     if request.path == "/" and request.GET.get("tag"):
-        return reverse("blog:tag-detail", kwargs={"tags": request.GET["tag"].lower()})
+        return reverse("blog:tag-detail", kwargs={"tags": tag_slug(request.GET["tag"])})
     feed = FLAVOURS.get(request.GET.get("flav", ""))
     if feed:
         if request.path == "/":
@@ -96,7 +106,7 @@ def legacy_target(request):
         # A WordPress category's short link, registered with the category's path.
         moved = PathRedirect.objects.filter(old_full_path=f"/?cat={request.GET['cat']}")
         moved = moved.select_related("path").first()
-        return moved.path.full_path + "/" if moved is not None else None
+        return listing_of(moved.path, "/") if moved is not None else None
     else:
         old = re.sub("/{2,}", "/", request.path)  # //greek/x, as some exports link it
     legacy = LegacyUrl.objects.filter(old_url__in={old, old.rstrip("/"), old.rstrip("/") + "/"})
@@ -124,8 +134,21 @@ def legacy_target(request):
     )
     for redirect in moved:
         if redirect.path.full_path != redirect.old_full_path:
-            return redirect.path.full_path + request.path[len(redirect.old_full_path) :]
+            return listing_of(redirect.path, request.path[len(redirect.old_full_path) :])
     return None
+
+
+def listing_of(path, rest):
+    """The address of `path` followed by `rest` (/, /feed/…). A WordPress category that no
+    post had first became a tag of its posts, not their path: its old addresses lead to the
+    tag of its name, where its posts are."""
+    if Post.objects.published().under(path).exists():
+        return path.full_path + rest
+    tag = Tag.objects.filter(name__iexact=path.name).first()
+    if tag is None or not Post.objects.published().tagged(tag.slug).exists():
+        return path.full_path + rest
+    name = "blog:tag-feed" if rest.startswith("/feed") else "blog:tag-detail"
+    return reverse(name, kwargs={"tags": tag.slug})
 
 
 class LegacyUrlMiddleware:

@@ -27,7 +27,7 @@ SOURCE_META, MARKUP_META, SUMMARY_META = "_blosxom_source", "_blosxom_markup", "
 GENERATOR = "blosxom-ng export_wxr"
 # Our own meta for what WordPress has no field for: a post's or a path's former addresses
 # (one a line), the picture an attachment is (for the body's image:N references).
-OLD_URLS_META, IMAGE_META = "_blosxom_old_urls", "_blosxom_image"
+OLD_URLS_META, IMAGE_META, TITLE_META = "_blosxom_old_urls", "_blosxom_image", "_blosxom_title"
 
 
 class WxrError(Exception):
@@ -108,6 +108,7 @@ class Site:
     authors: list = field(default_factory=list)
     categories: list = field(default_factory=list)
     tags: list = field(default_factory=list)  # (slug, name)
+    tag_meta: dict = field(default_factory=dict)  # slug → {meta_key: meta_value}
     items: list = field(default_factory=list)
 
 
@@ -178,10 +179,7 @@ def _channel_entry(site, node, wp):
             "category_description",
             "term_id",
         )
-        meta = {}
-        for pair in node.findall(f"{{{wp}}}termmeta"):
-            pair = text(pair, "meta_key", "meta_value")
-            meta[pair["meta_key"]] = pair["meta_value"]
+        meta = _meta(node, f"{{{wp}}}termmeta", text)
         site.categories.append(
             Category(
                 values["category_nicename"],
@@ -195,6 +193,14 @@ def _channel_entry(site, node, wp):
     else:
         values = text(node, "tag_slug", "tag_name")
         site.tags.append((values["tag_slug"], values["tag_name"]))
+        meta = _meta(node, f"{{{wp}}}termmeta", text)
+        if meta:
+            site.tag_meta[values["tag_slug"]] = meta
+
+
+def _meta(element, tag, text):
+    pairs = (text(pair, "meta_key", "meta_value") for pair in element.findall(tag))
+    return {pair["meta_key"]: pair["meta_value"] for pair in pairs}
 
 
 def _item(element, wp, text):
@@ -237,9 +243,7 @@ def _item(element, wp, text):
                 (category.text or "").strip(),
             )
         )
-    for meta in element.findall(f"{{{wp}}}postmeta"):
-        pair = text(meta, "meta_key", "meta_value")
-        item.meta[pair["meta_key"]] = pair["meta_value"]
+    item.meta.update(_meta(element, f"{{{wp}}}postmeta", text))
     for comment in element.findall(f"{{{wp}}}comment"):
         values = text(
             comment,
@@ -259,10 +263,7 @@ def _item(element, wp, text):
         values["ip"] = values.pop("author_IP")
         values["email"] = values.pop("author_email")
         values["url"] = values.pop("author_url")
-        meta = {}
-        for pair in comment.findall(f"{{{wp}}}commentmeta"):
-            pair = text(pair, "meta_key", "meta_value")
-            meta[pair["meta_key"]] = pair["meta_value"]
+        meta = _meta(comment, f"{{{wp}}}commentmeta", text)
         item.comments.append(Comment(**{k: v for k, v in values.items() if v != ""}, meta=meta))
     return item
 
@@ -329,7 +330,7 @@ class Writer:
 def write(stream, *, title, link, description, authors, categories, tags, items):
     """Write a WXR 1.2 document. `items` (an iterable) are dicts with the keys of Item
     (comments as dicts with the keys of Comment); `categories` Category; `authors` Author;
-    `tags` (slug, name)."""
+    `tags` (slug, name) or (slug, name, meta)."""
     out = Writer(stream)
     out.xml.startDocument()
     out.start("rss", version="2.0", **NAMESPACES)
@@ -360,11 +361,12 @@ def write(stream, *, title, link, description, authors, categories, tags, items)
         out.element("wp:category_description", category.description)
         _write_meta(out, "wp:termmeta", category.meta)
         out.end("wp:category")
-    for number, (slug, name) in enumerate(tags, start=len(categories) + 1):
+    for number, (slug, name, *meta) in enumerate(tags, start=len(categories) + 1):
         out.start("wp:tag")
         out.element("wp:term_id", number)
         out.element("wp:tag_slug", slug)
         out.element("wp:tag_name", name)
+        _write_meta(out, "wp:termmeta", meta[0] if meta else {})
         out.end("wp:tag")
     for item in items:
         _write_item(out, item)

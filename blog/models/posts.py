@@ -715,3 +715,14 @@ class LegacyUrl(models.Model):
 
     def __str__(self):
         return self.old_url
+
+
+class TagRedirect(models.Model):
+    """Another slug a tag had on the blog it was imported from (WordPress gives "markup-2" to a
+    tag named as a category; here they are one tag): /tag/<slug>/ still finds it."""
+
+    old_slug = models.CharField(max_length=200, unique=True)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self):
+        return self.old_slug

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from taggit.models import Tag
 
-from blog.models import LegacyUrl, Page, Path, PathRedirect, Post, PostImage
+from blog.models import LegacyUrl, Page, Path, PathRedirect, Post, PostImage, TagRedirect
 from comments.models import Comment
 from tests.factories import make_comment, make_post
 from tooling import wxr
@@ -78,7 +78,7 @@ def site_state(client=None):
     return {
         "posts": posts,
         "comments": comments,
-        "paths": set(Path.objects.values_list("full_path", flat=True)),
+        "paths": set(Path.objects.values_list("full_path", "title", "description")),
         "tags": set(
             Tag.objects.filter(blog_taggedpost_items__isnull=False).values_list("name", flat=True)
         ),
@@ -88,6 +88,7 @@ def site_state(client=None):
             for legacy in LegacyUrl.objects.select_related("post")
         },
         "old paths": set(PathRedirect.objects.values_list("old_full_path", "path__full_path")),
+        "old tag slugs": set(TagRedirect.objects.values_list("old_slug", "tag__slug")),
         "answers": answers(client) if client else None,
     }
 
@@ -118,6 +119,9 @@ def answers(client):
             path + ("" if query else "/"), dict([query.split("=")]) if query else {}
         )
         redirects[old] = (response.status_code, response.get("Location"))
+    for old in TagRedirect.objects.values_list("old_slug", flat=True):
+        response = client.get(f"/tag/{old}/")
+        redirects[f"/tag/{old}/"] = (response.status_code, response.get("Location"))
     feeds = {
         url: sorted(entry.id for entry in feedparser.parse(client.get(url).content).entries)
         for url in ("/feed/", "/feed/atom/")

@@ -255,3 +255,31 @@ def test_invalid_comment_addresses_are_dropped(db, tmp_path):
     odd.write_text(SAMPLE.read_text().replace("203.0.113.9", "not-an-ip"))
     run(odd)
     assert Comment.objects.get(author_name="Ole").ip_address is None
+
+
+def test_a_tag_merged_with_another_keeps_its_wordpress_slug_as_an_address(client, db, tmp_path):
+    # WordPress: the tag "Boats" (boats-2, as a category was named boats first) and "boats".
+    file = tmp_path / "tags.xml"
+    file.write_text(
+        """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><title>T</title><link>https://t.example</link><wp:wxr_version>1.2</wp:wxr_version>
+<wp:author><wp:author_login>ann</wp:author_login></wp:author>
+<wp:tag><wp:tag_slug>boats-2</wp:tag_slug><wp:tag_name>Boats</wp:tag_name></wp:tag>
+<item><title>Sailing</title><dc:creator>ann</dc:creator>
+<content:encoded>On the water.</content:encoded>
+<wp:post_id>7</wp:post_id><wp:post_date>2014-05-13 10:00:00</wp:post_date>
+<wp:post_name>sailing</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type>
+<category domain="post_tag" nicename="boats-2">Boats</category>
+<category domain="post_tag" nicename="boats">boats</category></item>
+</channel></rss>"""
+    )
+    run(file)
+    sailing = Post.objects.get(title="Sailing")
+    assert sailing.tags.count() == 1  # one tag, whatever the case
+    slug = sailing.tags.get().slug
+    other = "boats-2" if slug == "boats" else "boats"
+    response = client.get(f"/tag/{other}/")
+    assert response.status_code == 301 and response["Location"] == f"/tags/{slug}/"
+    assert "Sailing" in client.get(response["Location"]).content.decode()

@@ -233,8 +233,10 @@ def test_a_category_short_link_leads_to_its_path_named_by_slug(client):
     assert response.status_code == 301
     assert response["Location"] == "/classic/"
     assert client.get(response["Location"]).status_code == 200
+    # A category no post had first: its posts carry it as a tag.
     child = client.get("/?cat=" + category_term_id("child-category-03"))
-    assert child["Location"] == "/parent-category/child-category-03/"
+    assert child["Location"] == "/tags/child-category-03/"
+    assert client.get(child["Location"]).status_code == 200
 
 
 def category_term_id(nicename):
@@ -373,3 +375,39 @@ def test_export_then_import_into_an_empty_site_gives_it_back_whole(tmp_path, cli
     moved = [old for old, (status, _) in redirects.items() if status == 301]
     assert len(moved) > 250  # all but the held-back posts' (a draft has no address to go to)
     assert feeds["/feed/"] and not any(entry.startswith("tag:") for entry in feeds["/feed/"])
+
+
+def test_every_category_and_tag_with_posts_keeps_its_wordpress_address(client):
+    """/category/<a>/<b>/ and /tag/<slug>/ of everything that had a published post lead to a
+    page that lists it: its path, or (a category no post had first, so a tag of its posts) the
+    tag of its name; a tag's other WordPress slug (markup-2) to the tag it became one with."""
+    from urllib.parse import unquote
+
+    from tooling import wxr
+
+    run_import()
+    with open(THEME_UNIT_TEST, "rb") as stream:
+        site = wxr.read(stream)
+    used = {
+        (domain, unquote(slug))
+        for item in site.items
+        if item.post_type == "post" and item.status == "publish" and not item.post_password
+        for domain, slug, _name in item.categories
+        if domain in ("category", "post_tag")
+    }
+    parents = {c.nicename: c.parent for c in site.categories}
+
+    def chain(nicename):
+        parent = parents.get(nicename, "")
+        return f"{chain(parent)}/{unquote(nicename)}" if parent else unquote(nicename)
+
+    checked = 0
+    for domain, slug in sorted(used):
+        old = f"/category/{chain(slug)}/" if domain == "category" else f"/tag/{slug}/"
+        response = client.get(old, follow=True)
+        assert response.status_code == 200, old
+        assert response.redirect_chain and response.redirect_chain[0][1] == 301, old
+        checked += 1
+    assert checked > 60
+    markup = client.get("/category/markup/", follow=True)  # the category, now a tag
+    assert "Markup: Image Alignment" in markup.content.decode()

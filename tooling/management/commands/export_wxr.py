@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.feedgenerator import rfc2822_date
 from taggit.models import Tag
 
-from blog.models import Path, PathRedirect, Post
+from blog.models import Path, PathRedirect, Post, TagRedirect
 from comments.models import Comment
 from tooling import wxr
 
@@ -42,6 +42,9 @@ class Command(BaseCommand):
             for post in self.posts()
             for entry in (self.item(post, nicenames, site_url), *self.pictures(post, site_url))
         )
+        merged = {}  # tag id → its other slugs on the blog it was imported from
+        for old, tag_id in TagRedirect.objects.order_by("old_slug").values_list("old_slug", "tag"):
+            merged.setdefault(tag_id, []).append(old)
         old_paths = {}
         for old, path_id in PathRedirect.objects.order_by("old_full_path").values_list(
             "old_full_path", "path"
@@ -68,13 +71,19 @@ class Command(BaseCommand):
                         path.segment,
                         nicenames.get(path.parent_id, ""),
                         path.description,
-                        meta={wxr.OLD_URLS_META: "\n".join(old_paths[path.pk])}
-                        if path.pk in old_paths
-                        else {},
+                        meta={
+                            wxr.TITLE_META: path.title,
+                            wxr.OLD_URLS_META: "\n".join(old_paths.get(path.pk, [])),
+                        },
                     )
                     for path in Path.objects.order_by("full_path")
                 ],
-                tags=list(Tag.objects.order_by("name").values_list("slug", "name")),
+                tags=[
+                    (slug, name, {wxr.OLD_URLS_META: "\n".join(merged[pk])} if pk in merged else {})
+                    for pk, slug, name in Tag.objects.order_by("name").values_list(
+                        "pk", "slug", "name"
+                    )
+                ],
                 items=items,
             )
         finally:

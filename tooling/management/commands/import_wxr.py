@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
@@ -25,6 +26,7 @@ from blog.models import (
     PathRedirect,
     Post,
     PostImage,
+    TagRedirect,
     make_segment,
 )
 from comments.models import Comment, refresh_comment_counts
@@ -143,6 +145,7 @@ class Command(BaseCommand):
                 self.table[item.post_type]["skipped"] += 1
             if number % 200 == 0 or number == len(entries):
                 self.stdout.write(f"  items: {number}/{len(entries)}")
+        self.keep_merged_tag_slugs()
 
     # People, paths ---------------------------------------------------------------------------
 
@@ -214,15 +217,24 @@ class Command(BaseCommand):
             if category.term_id.isdigit():
                 old_addresses.append(f"/?cat={category.term_id}")  # its short link
             if self.ours:  # our own export: the path's former names, no WordPress addresses
-                old_addresses = category.meta.get(wxr.OLD_URLS_META, "").splitlines()
+                old_addresses = list(
+                    filter(None, category.meta.get(wxr.OLD_URLS_META, "").splitlines())
+                )
             for old in old_addresses:
                 PathRedirect.objects.update_or_create(
                     old_full_path=old[:255], defaults={"path": path}
                 )
                 self.counts["old addresses"] += 1
-            if category.description and not path.description:
-                path.description = category.description
-                path.save(update_fields=["description"])
+            # The category's name and description, where the path has none of its own.
+            title = category.meta.get(wxr.TITLE_META, "") if self.ours else as_text(category.name)
+            named = {"title": title[:200], "description": category.description}
+            changed = [
+                field for field, value in named.items() if value and not getattr(path, field)
+            ]
+            if changed:
+                for field in changed:
+                    setattr(path, field, named[field])
+                path.save(update_fields=changed)
             paths[category.nicename] = path.full_path
         return paths
 
@@ -339,8 +351,11 @@ class Command(BaseCommand):
                 for domain, slug, name in item.categories
                 if domain == "post_tag"
             }
-        names = {name for name, _slug in known}
-        existing = {tag.name.casefold() for tag in Tag.objects.filter(name__in=names)}
+        self.tag_slugs, self.tag_meta = known, site.tag_meta
+        names = Q()
+        for name, _slug in known:
+            names |= Q(name__iexact=name)
+        existing = {tag.name.casefold() for tag in Tag.objects.filter(names)} if known else set()
         for name, slug in sorted(known):
             if name in existing or not slug or Tag.objects.filter(slug=slug).exists():
                 continue
@@ -353,6 +368,21 @@ class Command(BaseCommand):
             tag.slug_is_given = True
             tag.save()
             existing.add(name)
+
+    def keep_merged_tag_slugs(self):
+        """WordPress's other slugs of a tag (markup-2, when a category is also named markup)
+        lead to the tag they became one with (our own exports list them with the tag)."""
+        for slug, meta in self.tag_meta.items():
+            tag = Tag.objects.filter(slug=slug).first()
+            for old in meta.get(wxr.OLD_URLS_META, "").splitlines() if tag else ():
+                TagRedirect.objects.update_or_create(old_slug=old[:200], defaults={"tag": tag})
+                self.counts["old addresses"] += 1
+        for name, slug in sorted(self.tag_slugs):
+            tag = Tag.objects.filter(name__iexact=name).first()
+            if tag is None or not slug or Tag.objects.filter(slug=slug).exists():
+                continue
+            TagRedirect.objects.update_or_create(old_slug=slug[:200], defaults={"tag": tag})
+            self.counts["old addresses"] += 1
 
     def tags_of(self, item):
         """Tags, and the categories after the first (a post has one path)."""
