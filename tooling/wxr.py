@@ -235,14 +235,14 @@ def _item(element, wp, text):
         ),
         **{key: value for key, value in values.items() if value != ""},
     )
+    plain = []
     for category in element.findall("category"):
-        item.categories.append(
-            (
-                category.get("domain", ""),
-                category.get("nicename", ""),
-                (category.text or "").strip(),
-            )
-        )
+        # WXR 1.0 names tags domain="tag", and repeats each category without a domain.
+        domain = {"tag": "post_tag"}.get(category.get("domain", ""), category.get("domain", ""))
+        entry = (domain, category.get("nicename", ""), (category.text or "").strip())
+        (item.categories if domain else plain).append(entry)
+    named = {name for _domain, _nicename, name in item.categories}
+    item.categories += [("category", "", name) for _d, _n, name in plain if name not in named]
     item.meta.update(_meta(element, f"{{{wp}}}postmeta", text))
     for comment in element.findall(f"{{{wp}}}comment"):
         values = text(

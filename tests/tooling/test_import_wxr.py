@@ -173,6 +173,15 @@ def test_wxr_1_1_imports_too(db):
     assert lamp.path.full_path == "/lamps" and lamp.comments.get().author_name == "Sailor"
 
 
+def test_wxr_1_0_keeps_its_tags(db):
+    output = run(DATA / "sample-1.0.xml")
+    assert "WXR 1.0" in output and "1 created" in output
+    lamp = post("The lamp is lit")
+    assert lamp.path.full_path == "/lamps"
+    assert sorted(lamp.tags.names()) == ["Fyr", "Lighthouse keeping"]
+    assert lamp.tags.get(name="Lighthouse keeping").slug == "lighthouse-keeping"
+
+
 def test_unknown_authors_need_a_default_author(db, tmp_path):
     ghostly = tmp_path / "ghost.xml"
     ghostly.write_text(

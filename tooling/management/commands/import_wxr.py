@@ -344,13 +344,16 @@ class Command(BaseCommand):
     def keep_tag_slugs(self, site):
         """Tags new here take the slug WordPress gave them, so /tag/<slug>/ keeps leading to
         them (see blog.middleware)."""
-        known = {(name.strip().casefold(), unquote(slug)) for slug, name in site.tags}
+        spelled = {}  # a name as compared → as first written
+        pairs = [(slug, name) for slug, name in site.tags]
         for item in site.items:
-            known |= {
-                (name.strip().casefold(), unquote(slug))
-                for domain, slug, name in item.categories
-                if domain == "post_tag"
-            }
+            pairs += [
+                (slug, name) for domain, slug, name in item.categories if domain == "post_tag"
+            ]
+        known = set()
+        for slug, name in pairs:
+            spelled.setdefault(name.strip().casefold(), name.strip())
+            known.add((name.strip().casefold(), unquote(slug)))
         self.tag_slugs, self.tag_meta = known, site.tag_meta
         names = Q()
         for name, _slug in known:
@@ -359,12 +362,7 @@ class Command(BaseCommand):
         for name, slug in sorted(known):
             if name in existing or not slug or Tag.objects.filter(slug=slug).exists():
                 continue
-            original = (
-                next(n for s, n in site.tags if n.strip().casefold() == name)
-                if any(n.strip().casefold() == name for _s, n in site.tags)
-                else name
-            )
-            tag = Tag(name=unicodedata.normalize("NFC", original.strip())[:100], slug=slug[:100])
+            tag = Tag(name=unicodedata.normalize("NFC", spelled[name])[:100], slug=slug[:100])
             tag.slug_is_given = True
             tag.save()
             existing.add(name)
