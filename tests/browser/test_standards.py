@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from blog.models import Post
+from blog.models import Page, Post
 from tests.browser.conftest import ARTIFACTS, VIEWPORTS
 from tests.factories import make_comment, make_picture, make_post, make_user
 
@@ -62,6 +62,23 @@ def site(transactional_db):
     make_post(title="Juno notes", path="/openstack/juno", tags=["cloud"], author=ada)
     first = make_comment(post=post, body="Nice *post*, thanks.", author_url="https://r.example/")
     make_comment(post=post, parent=first, body="Agreed.")
+    imported = make_post(
+        title="Moved from WordPress",
+        markup="html",
+        pinned=True,
+        author=ada,
+        body=(
+            f'<img class="alignright size-medium" src="{picture.display.url}" alt="A teal '
+            'square" width="64" height="48">Text beside a picture aligned right.\n\n'
+            '<p class="embed-card"><a href="https://www.youtube.com/watch?v=x">YouTube video: '
+            "https://www.youtube.com/watch?v=x</a></p>\n\n"
+            f'<div class="gallery"><img src="{picture.display.url}" alt="In a gallery"></div>'
+        ),
+    )
+    about = Page(title="About", author=ada, body=BODY, status="published")
+    about.save()
+    team = Page(title="The team", author=ada, parent=about, body="We.", status="published")
+    team.save()
     post = Post.objects.get(pk=post.pk)
     year, month, date = f"{day:%Y}", f"{day:%Y/%m}", f"{post.pub_date:%Y/%m/%d}"
     return {
@@ -81,6 +98,9 @@ def site(transactional_db):
         "search": "/search/?q=kilo",
         "search-empty": "/search/?q=nothing-matches-this",
         "not-found": "/no/such/page/",
+        "imported": imported.get_absolute_url(),
+        "page": about.get_absolute_url(),
+        "child-page": team.get_absolute_url(),
     }
 
 
