@@ -84,8 +84,21 @@ def tag_slug(old):
     return merged.tag.slug if merged is not None else slug
 
 
+# WordPress's feeds asked for with ?feed= (its default address before pretty permalinks).
+QUERY_FEEDS = {
+    "rss2": "blog:feed",
+    "rss": "blog:feed",
+    "rdf": "blog:feed",
+    "atom": "blog:feed-atom",
+    "comments-rss2": "comments:feed",
+    "comments-atom": "comments:feed-atom",
+}
+
+
 def query_target(request):
-    """WordPress's ?tag=x and PyBlosxom's ?flav=rss20 on any page, or None."""
+    """WordPress's ?tag=x and ?feed=rss2, PyBlosxom's ?flav=rss20 on any page, or None."""
+    if request.path == "/" and request.GET.get("feed") in QUERY_FEEDS:
+        return reverse(QUERY_FEEDS[request.GET["feed"]])
     if request.path == "/" and request.GET.get("tag"):
         return reverse("blog:tag-detail", kwargs={"tags": tag_slug(request.GET["tag"])})
     feed = FLAVOURS.get(request.GET.get("flav", ""))
@@ -113,6 +126,8 @@ def legacy_target(request):
     legacy = legacy.select_related("post").first()
     if legacy is not None and legacy.post.is_published:
         return legacy.post.get_absolute_url()
+    if old != request.path and not request.GET:
+        return old  # //greek/x/, as some exports link it: the address with single slashes
     # A page below a post's former permalink (its feed, gallery, comment feed).
     below = FORMER_PERMALINK.match(request.path)
     if below:

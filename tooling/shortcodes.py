@@ -39,7 +39,25 @@ KNOWN_NAMES = frozenset(f"{WORDPRESS_NAMES} {JETPACK_NAMES} {PLUGIN_NAMES}".spli
 KNOWN_PREFIXES = ("vc_", "et_pb_", "fusion_", "jetpack_", "woocommerce_", "recipe-")
 # SyntaxHighlighter's: what they enclose is code, shown as it is.
 CODE_NAMES = frozenset({"code", "sourcecode", "source"})
-CONVERTED_NAMES = frozenset({"gallery", "audio", "video", "embed", "playlist"})
+# Jetpack's embeds by name: [youtube URL], [vimeo 12345], [gist abc123]… The address of an id.
+JETPACK_EMBEDS = {
+    "youtube": "https://www.youtube.com/watch?v={}",
+    "vimeo": "https://vimeo.com/{}",
+    "gist": "https://gist.github.com/{}",
+    "dailymotion": "https://www.dailymotion.com/video/{}",
+    "tweet": "https://twitter.com/i/status/{}",
+    "soundcloud": None,
+    "spotify": None,
+    "flickr": None,
+    "ted": None,
+    "instagram": None,
+    "slideshare": None,
+    "wpvideo": None,
+    "videopress": None,
+}
+CONVERTED_NAMES = frozenset(
+    {"gallery", "audio", "video", "embed", "playlist", *CODE_NAMES, *JETPACK_EMBEDS}
+)
 AUDIO_EXTENSIONS = ("mp3", "ogg", "flac", "m4a", "wav", "wma")
 VIDEO_EXTENSIONS = ("mp4", "m4v", "webm", "ogv", "flv", "mov", "wmv")
 
@@ -57,12 +75,35 @@ def convert(html: str, *, gallery: Callable[[list[str] | None], str]) -> Convert
     HTML that shows them."""
     result = Converted(html="")
     kept = []
-    text = set_aside_code_and_comments(html.replace("\x00", ""), kept)
+    text = wp_syntax_blocks(html.replace("\x00", ""), result.converted)
+    text = set_aside_code_and_comments(text, kept)
     text = embed_figures(text, kept, result.converted)
     text = Shortcodes(text, kept, result, gallery).replaced()
     text = bare_urls(text, result.converted)
     result.html = restored(text, kept)
     return result
+
+
+WP_SYNTAX_PRE = re.compile(r"<pre\s[^<>]{0,2000}?\blang\s*=[^<>]{0,2000}>", re.IGNORECASE)
+PRE_END = re.compile(r"</pre\s*>", re.IGNORECASE)
+ESCAPED = re.compile(r"""\bescaped\s*=\s*["']?true""", re.IGNORECASE)
+
+
+def wp_syntax_blocks(text, converted):
+    """<pre lang="xml">…</pre> (the WP-Syntax plugin) holds code as typed, tags and all,
+    unless it says escaped="true": written once, in <pre><code>, as it showed."""
+    pieces, position = [], 0
+    while (opener := WP_SYNTAX_PRE.search(text, position)) and (
+        closer := PRE_END.search(text, opener.end())
+    ):
+        code = text[opener.end() : closer.start()]
+        if ESCAPED.search(opener.group()):
+            code = htmllib.unescape(code)
+        pieces += [text[position : opener.start()], "<pre><code>"]
+        pieces += [htmllib.escape(code.strip("\r\n"), quote=False), "</code></pre>"]
+        converted["<pre lang>"] += 1
+        position = closer.end()
+    return "".join([*pieces, text[position:]])
 
 
 # --- Searching forward only ---------------------------------------------------------------
@@ -332,7 +373,34 @@ class Shortcodes:
             return embed_card(url) if url else None
         if shortcode.name == "playlist":
             return playlist_card(named.get("type", ""), len(ids_of(named.get("ids", ""))))
+        if shortcode.name in CODE_NAMES:
+            return code_block(shortcode, self.kept)
+        if shortcode.name in JETPACK_EMBEDS:
+            return jetpack_card(shortcode.name, named, bare, shortcode.content)
         return None
+
+
+def code_block(shortcode, kept):
+    """[code lang="cpp"]…[/code] (SyntaxHighlighter) → the code in <pre><code>, written once:
+    the editor stored it with entities (&lt;) or raw (<), either way it shows as typed."""
+    if shortcode.end == shortcode.opener_end:
+        return None  # no [/code]: left as text, and listed
+    # What was set aside inside it (a <code>, an HTML comment) is code too.
+    code = htmllib.unescape(restored(shortcode.content, kept)).strip("\r\n")
+    return f"<pre><code>{htmllib.escape(code, quote=False)}</code></pre>"
+
+
+def jetpack_card(name, named, bare, content):
+    """[youtube URL], [vimeo 12345], [gist id], [tweet URL]… → a link card, when an address (or
+    an id that names one) is given."""
+    written = [named.get("url"), named.get("id"), *bare[:1], TAG.sub("", content)]
+    for value in filter(None, (w.strip() for w in written if w)):
+        url = clean_url(value)
+        if url is None and JETPACK_EMBEDS.get(name) and re.fullmatch(r"[\w/-]{1,200}", value):
+            url = JETPACK_EMBEDS[name].format(value)
+        if url:
+            return embed_card(url)
+    return None
 
 
 def ids_of(value):

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 PICTURE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
 IMG_TAG = re.compile(r"<img\b[^>]{0,5000}>", re.IGNORECASE)
 LINK_TAG = re.compile(r"<a\b[^>]{0,5000}>", re.IGNORECASE)
+LINKED_IMG = re.compile(r"(<a\b[^>]{0,5000}>\s{0,200})?(<img\b[^>]{0,5000}>)", re.IGNORECASE)
 ATTRIBUTE = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 SIZE_SUFFIX = re.compile(r"-(?:\d{1,5}x\d{1,5}|scaled|e\d{10,13})$")
 
@@ -97,7 +98,7 @@ def rewritten(text, local):
     unresolved = []
 
     def picture(match):
-        tag = match.group(0)
+        around, tag = match.group(1) or "", match.group(2)  # a link it is in, the <img>
         attrs = attributes(tag)
         src = attrs.get("src", "")
         copy = local(src) if src else None
@@ -106,9 +107,11 @@ def rewritten(text, local):
             copy = next((found for c in candidates if (found := local(c))), None)
         if copy is None:
             if not src:
-                return tag
+                return around + tag
             unresolved.append(src)
             label = attrs.get("alt") or PurePosixPath(unquote(urlsplit(src).path)).name or src
+            if around:  # a thumbnail linked to the full size: the link shows the label
+                return around + html.escape(label)
             return f'<a href="{html.escape(src)}">{html.escape(label)}</a>'
         kept = {
             name: value
@@ -123,7 +126,7 @@ def rewritten(text, local):
         kept.update(src=copy.display.url, srcset=copy.srcset, width=width, height=height)
         kept.setdefault("alt", copy.alt)
         pairs = " ".join(f'{name}="{html.escape(str(value))}"' for name, value in kept.items())
-        return f"<img {pairs}>"
+        return f"{around}<img {pairs}>"
 
     def link(match):
         tag = match.group(0)
@@ -135,5 +138,5 @@ def rewritten(text, local):
             html.escape(href), copy.original.url, 1
         )
 
-    text = IMG_TAG.sub(picture, text)
+    text = LINKED_IMG.sub(picture, text)
     return LINK_TAG.sub(link, text), unresolved

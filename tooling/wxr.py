@@ -1,6 +1,8 @@
 """WordPress eXtended RSS (WXR 1.1 and 1.2): read it safely, write it as WordPress does."""
 
 import datetime
+import io
+import re
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import ParseError
 from xml.sax.saxutils import XMLGenerator
@@ -112,10 +114,55 @@ class Site:
     items: list = field(default_factory=list)
 
 
+# Prefixes that RSS files use without always declaring them (WordPress.com exports of around
+# 2012 have <atom:link> with no xmlns:atom): declared on <rss> when the file does not.
+COMMON_PREFIXES = {
+    "atom": "http://www.w3.org/2005/Atom",
+    "sy": "http://purl.org/rss/1.0/modules/syndication/",
+    "slash": "http://purl.org/rss/1.0/modules/slash/",
+    "wfw": "http://wellformedweb.org/CommentAPI/",
+    "georss": "http://www.georss.org/georss",
+    "geo": "http://www.w3.org/2003/01/geo/wgs84_pos#",
+    "media": "http://search.yahoo.com/mrss/",
+    "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
+    "dc": DC,
+    "content": CONTENT,
+}
+RSS_START = re.compile(rb"<rss\b[^>]{0,20000}>")
+HEAD_BYTES = 64 * 1024
+
+
+class _WithDeclarations(io.RawIOBase):
+    """The file, with the common prefixes it leaves undeclared declared on its <rss> tag."""
+
+    def __init__(self, file):
+        head = file.read(HEAD_BYTES)
+        start = RSS_START.search(head)
+        if start is not None:
+            tag = start.group()
+            missing = [
+                f' xmlns:{prefix}="{uri}"'.encode()
+                for prefix, uri in COMMON_PREFIXES.items()
+                if f"xmlns:{prefix}=".encode() not in tag
+            ]
+            head = head[: start.end() - 1] + b"".join(missing) + head[start.end() - 1 :]
+        self.head, self.rest = head, file
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        data = self.head[: len(buffer)] if self.head else self.rest.read(len(buffer))
+        self.head = self.head[len(data) :] if self.head else self.head
+        buffer[: len(data)] = data
+        return len(data)
+
+
 def read(file):
     """Parse a WXR file, one <item> at a time (each is freed once read). Refuses DTDs and
     entities (XXE, billion laughs) with WxrError."""
     site, wp, channel = None, None, None
+    file = io.BufferedReader(_WithDeclarations(file))
     try:
         for event, node in safe_etree.iterparse(file, events=("start", "end"), forbid_dtd=True):
             if event == "start":
@@ -135,7 +182,12 @@ def read(file):
             if node.tag == "item":
                 site.items.append(_item(node, wp, _texts(wp)))
                 channel.remove(node)
-            elif node.tag in (f"{{{wp}}}author", f"{{{wp}}}category", f"{{{wp}}}tag"):
+            elif node.tag in (
+                f"{{{wp}}}author",
+                f"{{{wp}}}wp_author",  # as some WordPress.com exports name it
+                f"{{{wp}}}category",
+                f"{{{wp}}}tag",
+            ):
                 _channel_entry(site, node, wp)
                 channel.remove(node)
             elif node.tag == "channel":
@@ -156,7 +208,7 @@ def read(file):
 
 def _channel_entry(site, node, wp):
     text = _texts(wp)
-    if node.tag == f"{{{wp}}}author":
+    if node.tag in (f"{{{wp}}}author", f"{{{wp}}}wp_author"):
         site.authors.append(
             Author(
                 **text(

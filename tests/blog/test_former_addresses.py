@@ -53,3 +53,32 @@ def test_a_new_post_may_take_a_former_address(client):
     newcomer = make_post(title="Taken", published_at=post.published_at)
     assert newcomer.get_absolute_url() == former
     assert client.get(former).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "target"),
+    [
+        ("feed=rss2", "/feed/"),
+        ("feed=rss", "/feed/"),
+        ("feed=atom", "/feed/atom/"),
+        ("feed=comments-rss2", "/comments/feed/"),
+    ],
+)
+def test_wordpress_feed_queries_lead_to_the_feeds(client, query, target):
+    response = client.get(f"/?{query}")
+    assert response.status_code == 301 and response["Location"] == target
+
+
+def test_an_address_with_doubled_slashes_leads_to_the_single_slashed_one(client):
+    from django.test import RequestFactory
+
+    from blog.middleware import legacy_target
+
+    post = make_post(title="Once", path="/greek/επίπεδο-2")
+    request = RequestFactory().get("/")
+    request.path = (
+        "//greek/επίπεδο-2/"  # as a link in an export has it (a client would not send it)
+    )
+    target = legacy_target(request)
+    assert target == "/greek/επίπεδο-2/"
+    assert post.title in client.get(target).content.decode()

@@ -249,3 +249,20 @@ def test_hostile_image_tags_take_linear_time():
         return best
 
     assert cost(40_000) < 10 * max(cost(10_000), 0.001)
+
+
+def test_a_linked_thumbnail_without_a_file_stays_one_visible_link(tmp_path):
+    site = "https://old.example"
+    body = (
+        f'<a href="{site}/wp-content/uploads/2012/01/image6.png"><img '
+        f'src="{site}/wp-content/uploads/2012/01/image_thumb6.png" alt="A diagram"></a>'
+    )
+    file = tmp_path / "export.xml"
+    file.write_text(export(site, [ITEM.format(site=site, id=3, title="T", slug="t", body=body)]))
+    run(file)
+    html = Post.objects.get(title="T").body_html
+    assert html.count("<a ") == 1 and "<a></a>" not in html
+    assert (
+        f'<a href="{site}/wp-content/uploads/2012/01/image6.png" rel="noopener">A diagram</a>'
+        in (html)
+    )

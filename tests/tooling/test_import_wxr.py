@@ -182,7 +182,7 @@ def test_wxr_1_0_keeps_its_tags(db):
     assert lamp.tags.get(name="Lighthouse keeping").slug == "lighthouse-keeping"
 
 
-def test_unknown_authors_need_a_default_author(db, tmp_path):
+def test_authors_the_channel_does_not_list_are_made_from_the_items(db, tmp_path):
     ghostly = tmp_path / "ghost.xml"
     ghostly.write_text(
         (DATA / "sample-1.1.xml")
@@ -194,10 +194,14 @@ def test_unknown_authors_need_a_default_author(db, tmp_path):
             "The Keeper]]></wp:author_display_name></wp:unused>",
         )
     )
-    assert "unknown author 'ghost'" in run(ghostly)
+    assert "1 created" in run(ghostly, dry_run=True)
     get_user_model().objects.create_user("editor")
     assert "1 created" in run(ghostly, default_author="editor")
     assert post("The lamp is lit").author.username == "editor"
+    Post.objects.all().delete()
+    assert "1 created" in run(ghostly)  # without --default-author: made from dc:creator
+    ghost = post("The lamp is lit").author
+    assert ghost.username == "ghost" and not ghost.is_active and ghost.imported_from
     with pytest.raises(CommandError, match="is not a user"):
         run(ghostly, default_author="nobody")
 
@@ -292,3 +296,37 @@ def test_a_tag_merged_with_another_keeps_its_wordpress_slug_as_an_address(client
     response = client.get(f"/tag/{other}/")
     assert response.status_code == 301 and response["Location"] == f"/tags/{slug}/"
     assert "Sailing" in client.get(response["Location"]).content.decode()
+
+
+def test_a_wordpress_com_export_with_undeclared_prefixes_and_wp_author_imports(db, tmp_path):
+    # WordPress.com exports of around 2012: <atom:link> without xmlns:atom, <wp:wp_author>,
+    # and comments on an attachment's own page.
+    file = tmp_path / "wpcom.xml"
+    file.write_text(
+        """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><title>Com</title><link>https://com.example</link>
+<atom:link rel="search" type="application/opensearchdescription+xml"
+ href="https://com.example/osd.xml" title="Com" />
+<wp:wxr_version>1.2</wp:wxr_version>
+<wp:wp_author><wp:author_login>gnu</wp:author_login>
+<wp:author_display_name>G. Nu</wp:author_display_name></wp:wp_author>
+<item><title>Post</title><dc:creator>gnu</dc:creator><content:encoded>Text.</content:encoded>
+<wp:post_id>5</wp:post_id><wp:post_date>2012-05-13 10:00:00</wp:post_date>
+<wp:post_name>post</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>
+<item><title>pic</title><dc:creator>gnu</dc:creator><wp:post_id>6</wp:post_id>
+<wp:post_date>2012-05-13 10:00:00</wp:post_date><wp:status>inherit</wp:status>
+<wp:post_parent>5</wp:post_parent><wp:post_type>attachment</wp:post_type>
+<wp:attachment_url>https://com.example/files/2012/05/pic.jpg</wp:attachment_url>
+<wp:comment><wp:comment_id>9</wp:comment_id><wp:comment_author>Rita</wp:comment_author>
+<wp:comment_content>Lovely picture.</wp:comment_content><wp:comment_approved>1</wp:comment_approved>
+<wp:comment_date>2012-05-14 10:00:00</wp:comment_date></wp:comment></item>
+</channel></rss>"""
+    )
+    report = run(file)
+    assert "1 created, 0 updated, 0 unchanged, 0 skipped" in report
+    imported = post("Post")
+    assert imported.author.username == "gnu" and imported.author.display_name == "G. Nu"
+    assert imported.comments.get().body == "Lovely picture."  # from the attachment's page
+    assert "1 unchanged" in run(file)

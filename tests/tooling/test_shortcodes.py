@@ -201,16 +201,27 @@ def test_cards_survive_the_sanitiser_and_load_nothing_from_another_site():
 
 
 def test_unknown_wordpress_shortcodes_are_left_in_place_and_counted_by_name():
-    text = (
-        '[contact-form-7 id="12"] [youtube https://youtu.be/x] [vc_row][vc_column]x'
-        "[/vc_column][/vc_row] [gist]abc[/gist] [gist id=2]"
-    )
+    text = '[contact-form-7 id="12"] [vc_row][vc_column]x[/vc_column][/vc_row] [slideshare id=1]'
     result = converted(text)
     assert result.html == text
     assert result.left == Counter(
-        {"contact-form-7": 1, "youtube": 1, "vc_row": 1, "vc_column": 1, "gist": 2}
+        {"contact-form-7": 1, "vc_row": 1, "vc_column": 1, "slideshare": 1}
     )
     assert not result.converted
+
+
+def test_jetpack_embeds_by_address_or_id_become_link_cards():
+    result = converted("[youtube https://youtu.be/x] [vimeo 12345] [gist]abc[/gist] [gist id=2]")
+    html = render_post(result.html, markup="html").html
+    for url in (
+        "https://youtu.be/x",
+        "https://vimeo.com/12345",
+        "https://gist.github.com/abc",
+        "https://gist.github.com/2",
+    ):
+        assert f'<a href="{url}" rel="noopener">' in html
+    assert result.converted == Counter({"youtube": 1, "vimeo": 1, "gist": 2})
+    assert "[" not in plain_text(html)
 
 
 def test_media_without_a_usable_url_is_left_and_counted():
@@ -248,11 +259,27 @@ def test_shortcodes_in_pre_code_and_comments_are_untouched_and_not_counted():
     assert not result.converted and not result.left
 
 
-def test_shortcode_examples_inside_a_sourcecode_shortcode_are_untouched():
+def test_a_sourcecode_shortcode_becomes_a_code_block_with_its_examples_untouched():
     text = "[sourcecode language=html]\n[gallery]\nhttps://youtu.be/x\n[/sourcecode]"
     result = converted(text)
-    assert result.html == text
-    assert result.left == Counter(sourcecode=1) and not result.converted
+    assert result.html == "<pre><code>[gallery]\nhttps://youtu.be/x</code></pre>"
+    assert result.converted == Counter(sourcecode=1) and not result.left
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        '[code language="cpp"]\nint main() {\n    cout &lt;&lt; "Hi";\n\n    return 0;\n}\n[/code]',
+        '[code lang=cpp]\nint main() {\n    cout << "Hi";\n\n    return 0;\n}\n[/code]',
+        '<pre lang="cpp">int main() {\n    cout << "Hi";\n\n    return 0;\n}</pre>',
+        '<pre lang="cpp" escaped="true">int main() {\n    cout &lt;&lt; "Hi";\n\n    return'
+        " 0;\n}</pre>",
+    ],
+)
+def test_code_written_for_syntax_highlighter_plugins_shows_as_typed(code):
+    html = render_post(converted(f"Before.\n\n{code}\n\nAfter.").html, markup="html").html
+    assert '<code>int main() {\n    cout &lt;&lt; "Hi";\n\n    return 0;\n}</code>' in html
+    assert "<br>" not in html and "&amp;lt;" not in html
 
 
 def test_escaped_shortcodes_show_as_the_literal_shortcode():

@@ -113,6 +113,12 @@ class Command(BaseCommand):
         self.site_link = site.link.rstrip("/") or "wordpress"
         self.authors = {author.login: self.user_for(author) for author in site.authors}
         self.default_author = self.default_user(default_author)
+        if not default_author:
+            # Authors the channel does not list (an export of some posts, an older format):
+            # made from the items' dc:creator, as WordPress's importer does.
+            for login in sorted({i.creator.strip() for i in site.items} - set(self.authors)):
+                if login:
+                    self.authors[login] = self.user_for(wxr.Author(login=login))
         # Paths are named by the category's slug (WordPress's own address of it); our own
         # exports name them by the path's segment.
         self.ours = site.generator == wxr.GENERATOR
@@ -136,7 +142,10 @@ class Command(BaseCommand):
         for number, item in enumerate(entries, start=1):
             try:
                 with transaction.atomic():
-                    outcome = self.import_item(item, attachments.get(item.post_id, []))
+                    own = attachments.get(item.post_id, [])
+                    # Comments on an attachment's own page go with the post that shows it.
+                    item.comments += [c for attachment in own for c in attachment.comments]
+                    outcome = self.import_item(item, own)
                     self.counts[outcome] += 1
                     self.table[item.post_type][outcome] += 1
             except (Skip, ValidationError) as reason:
@@ -602,8 +611,10 @@ class Command(BaseCommand):
         )
         for line in self.table_lines():
             self.stdout.write(line)
-        converted = ", ".join(f"[{n}] {c}" for n, c in sorted(self.shortcodes_converted.items()))
-        left = ", ".join(f"[{n}] {c}" for n, c in sorted(self.shortcodes_left.items()))
+        converted = ", ".join(
+            f"{shown(n)} {c}" for n, c in sorted(self.shortcodes_converted.items())
+        )
+        left = ", ".join(f"{shown(n)} {c}" for n, c in sorted(self.shortcodes_left.items()))
         self.stdout.write(
             f"Pictures: {counts['pictures shown']} shown from imported copies "
             f"({counts['pictures imported']} files imported), "
@@ -615,7 +626,7 @@ class Command(BaseCommand):
         sections = [
             ("skipped", self.skipped, self.style.WARNING),
             ("held back as drafts, as WordPress kept them from the public", self.held_back, str),
-            ("pictures left as links", self.unresolved_lines(), self.style.WARNING),
+            ("pictures left as links (by address)", self.unresolved_lines(), self.style.WARNING),
             ("shortcodes left as text", self.skipped_shortcodes, self.style.WARNING),
         ]
         for title, lines, style in sections:
@@ -646,6 +657,11 @@ class Command(BaseCommand):
             note = "" if kind in IMPORTED_TYPES else NOT_IMPORTED.get(kind, "  not imported")
             lines.append(f"  {kind:<{width}}  {cells}  ({statuses}){note}")
         return lines
+
+
+def shown(name):
+    """A shortcode's name as the report shows it: [gallery]; <pre lang> as it is."""
+    return name if name.startswith("<") else f"[{name}]"
 
 
 def as_text(html):
