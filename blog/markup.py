@@ -281,7 +281,9 @@ POST_CLASSES = {
     "a": {"headerlink", "footnote-ref", "footnote-backref"},
     "img": WORDPRESS_CLASSES,
     # embed-card: a link standing in for embedded media (tooling/shortcodes.py).
-    "figure": WORDPRESS_CLASSES | {"embed-card"},
+    # gallery: the pictures of a [gallery] or a block-editor gallery, as a grid.
+    "figure": WORDPRESS_CLASSES | {"embed-card", "gallery"},
+    "ul": {"gallery"},
     "p": WORDPRESS_CLASSES | {"embed-card", "wp-caption-text"},
 }
 

@@ -411,3 +411,11 @@ def test_every_category_and_tag_with_posts_keeps_its_wordpress_address(client):
     assert checked > 60
     markup = client.get("/category/markup/", follow=True)  # the category, now a tag
     assert "Markup: Image Alignment" in markup.content.decode()
+
+
+def test_block_editor_galleries_show_as_galleries(tmp_path):
+    media = uploads_of_the_export(tmp_path / "uploads")
+    call_command("import_wxr", str(THEME_UNIT_TEST), media_dir=str(media), stdout=io.StringIO())
+    block_gallery = Post.objects.get(title="Block: Gallery")
+    assert block_gallery.body_html.count('class="gallery"') >= 2
+    assert '<ul class="gallery">' in block_gallery.body_html

@@ -53,6 +53,11 @@ COMMENT_STATUS = {
 }
 IMPORTED_TYPES = {"post", "page"}
 MAX_PICTURE_BYTES = 20 * 1024 * 1024  # a download larger than this is refused
+# The block editor's galleries: a list of pictures (WordPress 5), or pictures in the figure
+# itself (has-nested-images, WordPress 5.9 on).
+BLOCK_GALLERY = re.compile(
+    r"""(class=["'])((?:blocks-gallery-grid|wp-block-gallery has-nested-images)\b)"""
+)
 PICTURE_NUMBER = re.compile(r"\(image:(\d+)")
 NOT_IMPORTED = {
     "attachment": "  the pictures among them are imported with the posts that show them",
@@ -315,7 +320,8 @@ class Command(BaseCommand):
             body, markup = item.meta.get(wxr.SOURCE_META, body), item.meta[wxr.MARKUP_META]
         else:
             converted = shortcodes.convert(body, gallery=self.gallery_of(item))
-            body = converted.html
+            # The block editor's galleries are shown as the theme shows [gallery] ones.
+            body = BLOCK_GALLERY.sub(r"\1gallery \2", converted.html)
             self.shortcodes_converted.update(converted.converted)
             self.shortcodes_left.update(converted.left)
             if converted.left:
