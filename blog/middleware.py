@@ -3,7 +3,9 @@ paths answer 301."""
 
 import re
 
-from django.http import HttpResponsePermanentRedirect
+from django.conf import settings
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from taggit.models import Tag
 
@@ -186,3 +188,20 @@ class LegacyUrlMiddleware:
             if target:
                 return HttpResponsePermanentRedirect(target)
         return response
+
+
+class ThemedNotFoundMiddleware:
+    """With DEBUG on (make run), a missing post shows the site's own 404 page as in
+    production, not Django's debug page; real errors still get the debug page, and
+    ?debug-404 shows Django's for a 404 too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if settings.DEBUG and isinstance(exception, Http404) and "debug-404" not in request.GET:
+            return render(request, "404.html", status=404)
+        return None

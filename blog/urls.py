@@ -34,6 +34,7 @@ urlpatterns = [
         feeds.atom_of_posts(feeds.TagPostFeed)(),
         name="tag-feed-atom",
     ),
+    path("authors/", views.author_list, name="author-list"),
     path("authors/<str:username>/", views.author_detail, name="author-detail"),
     path("authors/<str:username>/feed/", feeds.AuthorPostFeed(), name="author-feed"),
     path(

@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -51,26 +52,66 @@ def index(request):
     return listing(request, posts, "blog/post_list.html", pinned=pinned)
 
 
+YEAR_AT_A_GLANCE = 1000  # titles on a year's page; a busier year lists its months only
+
+
 @require_GET
 def archive(request, year, month=None, day=None):
-    """Posts of a year, a month or a day, by their publication day in the site's time zone."""
+    """Posts of a year, a month or a day, by their publication day in the site's time zone. A
+    year shows every title under its month and day (as blosxom's year archive did), a month
+    its days; each links to the periods before and after it that have posts."""
     start = checked_date(year, month or 1, day or 1)
-    posts = Post.objects.published().between(start, period_end(start, month, day))
-    months = None
-    if not month:
-        months = cached_until_change(
-            f"months:{start.year}", lambda: Post.objects.published().month_counts(start.year)
-        )
+    end = period_end(start, month, day)
     period = "day" if day else "month" if month else "year"
+    published = Post.objects.published()
+    posts = published.between(start, end)
+    context = {"start": start, "period": period, **neighbours(published, start, end, period)}
+    if period == "year":
+        context["months"] = cached_until_change(
+            f"months:{start.year}", lambda: published.month_counts(start.year)
+        )
+        if not context["months"]:
+            raise Http404("Nothing was published that year.")
+        titles = list(
+            posts.order_by("published_at", "id").only(
+                "title", "slug", "pub_date", "kind", "page_path", "published_at"
+            )[: YEAR_AT_A_GLANCE + 1]
+        )
+        context["year_titles"] = titles[:YEAR_AT_A_GLANCE]
+        context["year_is_long"] = len(titles) > YEAR_AT_A_GLANCE
+        return render(request, "blog/year_archive.html", context)
+    if period == "month":
+        context["days"] = posts.day_counts()
     return listing(
         request,
         posts,
         "blog/post_archive.html",
         empty_is_404=True,  # a period without posts has no page
-        start=start,
-        period=period,
-        months=months,
+        **context,
     )
+
+
+def neighbours(posts, start, end, period, path=None):
+    """Links to the previous and next period (year, month or day) that has posts."""
+    earlier, later = posts.neighbouring_days(start, end)
+
+    def url(day):
+        if day is None:
+            return None
+        parts = {"year": day.year, "month": day.month, "day": day.day}
+        names = {"year": ["year"], "month": ["year", "month"], "day": ["year", "month", "day"]}
+        kwargs = {name: f"{parts[name]:02d}" for name in names[period]}
+        kwargs["year"] = f"{day.year:04d}"
+        if path is not None:
+            return reverse(f"blog:path-{period}", kwargs={"path": path, **kwargs})
+        return reverse(f"blog:{period}-archive", kwargs=kwargs)
+
+    return {
+        "earlier": earlier,
+        "later": later,
+        "earlier_url": url(earlier),
+        "later_url": url(later),
+    }
 
 
 def period_end(start, month, day):
@@ -149,10 +190,12 @@ def path_detail(request, path, year=None, month=None):
             return page_detail(request, page)
     *ancestors, place = _path_chain_or_404(path)
     posts = Post.objects.published().under(place)
-    start = None
+    start, around = None, {}
     if year:
         start = checked_date(year, month or 1)
-        posts = posts.between(start, period_end(start, month, None))
+        end = period_end(start, month, None)
+        around = neighbours(posts, start, end, "month" if month else "year", path=path)
+        posts = posts.between(start, end)
     return listing(
         request,
         posts,
@@ -163,7 +206,20 @@ def path_detail(request, path, year=None, month=None):
         subpaths=cached_until_change(f"subpaths:{place.full_path}", place.subpaths_with_counts),
         start=start,
         period="month" if month else "year" if year else None,
+        **around,
     )
+
+
+@require_GET
+def author_list(request):
+    """Everyone who has published, with their number of posts."""
+    authors = (
+        get_user_model()
+        .objects.filter(posts__in=Post.objects.published())
+        .annotate(count=Count("posts"))
+        .order_by("display_name", "username")
+    )
+    return render(request, "blog/author_list.html", {"authors": authors})
 
 
 @require_GET
@@ -186,6 +242,11 @@ def _tags_or_404(tag_slugs):
 def tag_detail(request, tags):
     tag_objects = _tags_or_404(tags)
     posts = Post.objects.published().tagged(*(tag.slug for tag in tag_objects))
+    narrower = []
+    if len(tag_objects) < MAX_TAGS_IN_INTERSECTION:
+        narrower = cached_until_change(
+            f"narrower:{tags}", lambda: list(TaggedPost.objects.also_on(posts, tag_objects))
+        )
     return listing(
         request,
         posts,
@@ -193,6 +254,7 @@ def tag_detail(request, tags):
         empty_is_404=True,  # a tag on drafts only is not public
         tags=tag_objects,
         tag_slugs=tags,
+        narrower=narrower,
     )
 
 

@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "config.middleware.DatabaseUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",
     "pagecache.PageCacheMiddleware",  # last: everything above also runs on cached pages
+    "blog.middleware.ThemedNotFoundMiddleware",  # a view's 404, themed with DEBUG on too
 ]
 
 ROOT_URLCONF = "config.urls"

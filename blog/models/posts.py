@@ -171,6 +171,30 @@ class PostQuerySet(models.QuerySet):
             + SearchVector("body_text", weight="C", config=config)
         )
 
+    def neighbouring_days(self, first_day, day_after):
+        """(the last day with a post before `first_day`, the first day with one on or after
+        `day_after`), either None: an archive's previous and next periods, empty ones skipped.
+        Each is one step along the listing index."""
+        earlier = (
+            self.filter(published_at__lt=first_moment_of(first_day))
+            .order_by("-published_at", "-id")
+            .values_list("pub_date", flat=True)
+            .first()
+        )
+        later = None
+        if day_after is not None:
+            later = (
+                self.filter(published_at__gte=first_moment_of(day_after))
+                .order_by("published_at", "id")
+                .values_list("pub_date", flat=True)
+                .first()
+            )
+        return earlier, later
+
+    def day_counts(self):
+        """[(day, number of posts)], oldest first."""
+        return list(self.values_list("pub_date").annotate(count=Count("id")).order_by("pub_date"))
+
     def month_counts(self, year):
         """[(first day of month, number of posts)] for the months of `year` that have posts."""
         return list(
@@ -196,6 +220,17 @@ class TaggedPostQuerySet(models.QuerySet):
         return Tag.objects.filter(
             pk__in=self.filter(content_object__in=posts).values("tag")
         ).order_by("name")
+
+    def also_on(self, posts, tags, limit=12):
+        """The other tags most often on `posts` (which carry every one of `tags`), each with
+        how many: where a tag page can narrow to an intersection (/tags/python+django/)."""
+        return (
+            self.filter(content_object__in=posts)
+            .exclude(tag__in=tags)
+            .values("tag__name", "tag__slug")
+            .annotate(count=Count("id"))
+            .order_by("-count", "tag__name")[:limit]
+        )
 
     def counts_of_published(self):
         """Every tag on a published post, with its number of published posts, by name."""

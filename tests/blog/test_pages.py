@@ -138,13 +138,80 @@ def test_day_month_and_year_archives(client, db, settings):
         title="Other year", published_at=datetime.datetime(2015, 5, 9, 8, tzinfo=datetime.UTC)
     )
     year = client.get("/2014/").content.decode()
-    assert "March post" in year and "May post" in year and "Other year" not in year
+    assert "March post" in year and "May post" in year and "Other year</a>" not in year
     assert '<a href="/2014/03/">March</a> (1)' in year and '<a href="/2014/05/">May</a> (1)' in year
     month = client.get("/2014/05/").content.decode()
     assert "May post" in month and "March post" not in month
     day = client.get("/2014/03/02/").content.decode()
     assert "March post" in day and "May post" not in day
-    assert "No such" not in client.get("/2013/").content.decode()  # an empty year is a normal page
+    assert client.get("/2013/").status_code == 404  # a period without posts has no page
+
+
+def test_a_year_shows_every_title_under_its_month_and_day(client, db, settings):
+    settings.TIME_ZONE = "UTC"
+    for month, day in ((1, 5), (1, 5), (3, 9), (12, 31)):
+        make_post(
+            title=f"Walk of {month}/{day}",
+            published_at=datetime.datetime(2014, month, day, 8, tzinfo=datetime.UTC),
+        )
+    page = client.get("/2014/").content.decode()
+    glance = page.split('class="year-at-a-glance"')[1].split("</div>")[0]
+    assert glance.index("January 2014") < glance.index("Sun, 05 Jan") < glance.index("Walk of 1/5")
+    assert glance.count("Walk of 1/5") == 2 and "Wed, 31 Dec" in glance
+    assert 'href="/2014/01/05/"' in glance and 'href="/2014/01/"' in glance
+
+
+def test_archives_link_to_the_periods_before_and_after_that_have_posts(client, db, settings):
+    settings.TIME_ZONE = "UTC"
+    for year, month, day in ((2012, 6, 1), (2014, 3, 2), (2014, 3, 9), (2014, 11, 30)):
+        make_post(
+            path="/walks/trigs",
+            published_at=datetime.datetime(year, month, day, 8, tzinfo=datetime.UTC),
+        )
+    links = {
+        "/2014/": ('href="/2012/"', None),
+        "/2014/03/": ('href="/2012/06/"', 'href="/2014/11/"'),
+        "/2014/03/02/": ('href="/2012/06/01/"', 'href="/2014/03/09/"'),
+        "/2014/11/30/": ('href="/2014/03/09/"', None),
+        "/walks/2014/": ('href="/walks/2012/"', None),
+        "/walks/trigs/2014/03/": ('href="/walks/trigs/2012/06/"', 'href="/walks/trigs/2014/11/"'),
+    }
+    for url, (earlier, later) in links.items():
+        nav = client.get(url).content.decode().split('class="archive-neighbours"')[1]
+        nav = nav.split("</nav>")[0]
+        assert earlier in nav and 'rel="prev"' in nav, url
+        assert (later in nav) if later else 'rel="next"' not in nav, url
+    month = client.get("/2014/03/").content.decode()
+    assert 'href="/2014/03/02/">Sun, 02</a> (1)' in month  # the month's days
+
+
+def test_authors_are_listed_and_tag_pages_narrow_to_intersections(client, db):
+    ada, bruno = make_user(username="ada", display_name="Ada"), make_user(username="bruno")
+    make_post(author=ada, tags=["python", "django"])
+    make_post(author=ada, tags=["python", "django"])
+    make_post(author=bruno, tags=["python", "cloud"])
+    make_user(username="never-published")
+    authors = client.get("/authors/").content.decode()
+    assert 'href="/authors/ada/">Ada</a> <span class="count">(2 posts)' in authors
+    assert "/authors/bruno/" in authors and "never-published" not in authors
+    tag = client.get("/tags/python/").content.decode()
+    assert 'href="/tags/python+django/">also “django”</a> <span class="count">(2)' in tag
+    assert 'href="/tags/python+cloud/"' in tag
+    assert client.get("/tags/python+django/").status_code == 200
+
+
+def test_the_403_page_is_themed_and_a_debug_404_too(client, db, settings):
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+    from django.views.defaults import permission_denied  # Django's 403 view, our template
+
+    request = RequestFactory().get("/admin/secret/")
+    request.user = AnonymousUser()
+    page = permission_denied(request, exception=None).content.decode()
+    assert "Not allowed" in page and 'class="site-header"' in page
+    settings.DEBUG = True
+    missing = client.get("/2014/05/10/no-such-post/")
+    assert missing.status_code == 404 and 'class="site-header"' in missing.content.decode()
 
 
 def test_a_late_evening_post_belongs_to_its_local_day_everywhere(client, db, settings):

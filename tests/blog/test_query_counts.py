@@ -13,16 +13,17 @@ MAY_2014 = datetime.datetime(2014, 5, 10, 12, tzinfo=datetime.UTC)
 # url: queries (count, page of posts, their tags and their pictures, plus what the page needs)
 BUDGETS = {
     "/": 5,  # + the pinned posts
-    "/2014/": 5,  # + months of the year with counts
-    "/2014/05/": 4,
-    "/2014/05/10/": 4,
+    # a year: its months with counts, every title, the years before and after with posts
+    "/2014/": 4,
+    "/2014/05/": 7,  # + the month's days with counts, the months before and after with posts
+    "/2014/05/10/": 6,  # + the days before and after with posts
     "/openstack/": 7,  # + a page at this address?, the path with its ancestors, sub-path counts
     "/openstack/kilo/nova/": 7,
-    "/openstack/2014/": 6,
-    "/openstack/2014/05/": 6,
+    "/openstack/2014/": 8,  # + the years before and after with posts here
+    "/openstack/2014/05/": 8,
     "/tags/": 1,
-    "/tags/python/": 5,  # + the tags named in the URL
-    "/tags/python+cloud/": 5,
+    "/tags/python/": 6,  # + the tags named in the URL, the tags to narrow down to
+    "/tags/python+cloud/": 6,
     "/authors/author0/": 5,  # + the author
     "/feed/": 2,  # posts and their tags
     "/feed/atom/": 2,

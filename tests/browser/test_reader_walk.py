@@ -75,3 +75,36 @@ def test_every_feed_opens_in_a_feed_reader(page, demo_site):
         assert not parsed.bozo and parsed.entries, url
     discovered = page.locator("link[rel='alternate']").evaluate_all("ls => ls.map(l => l.href)")
     assert any(href.endswith("/feed/") for href in discovered)
+
+
+def test_a_tag_is_two_taps_from_the_top_of_any_page(page, demo_site):
+    page.goto(Post.objects.published().first().get_absolute_url())
+    tags = page.locator(".sidebar-tags a[rel='tag']").first
+    menu = page.locator(".to-sidebar")
+    if page.viewport_size["width"] < 800:  # a phone: the sidebar is below a long text
+        box = menu.bounding_box()
+        assert menu.is_visible() and box["y"] + box["height"] < page.viewport_size["height"]
+        menu.click()
+        page.wait_for_url(re.compile("#sidebar$"))
+    else:  # beside the text
+        assert not menu.is_visible()
+    assert tags.is_visible() and tags.bounding_box()["y"] < page.evaluate("window.scrollY + 740")
+    href = tags.get_attribute("href")
+    tags.click()
+    page.wait_for_url(re.compile(re.escape(href) + "$"))
+    assert page.locator("h1").inner_text().startswith("Posts tagged")
+
+
+def test_a_reader_walks_a_year_month_by_month(page, demo_site):
+    first = Post.objects.published().order_by("published_at").first()
+    page.goto(f"/{first.pub_date.year}/")
+    assert page.locator(".year-at-a-glance dd").count() >= 1
+    follow(page, ".year-at-a-glance h2 a")
+    seen = [page.url]
+    while page.locator(".archive-neighbours a[rel='next']").count() and len(seen) < 6:
+        follow(page, ".archive-neighbours a[rel='next']")
+        assert page.url not in seen and page.locator(".entry").count() >= 1
+        seen.append(page.url)
+    assert len(seen) >= 3
+    follow(page, ".archive-neighbours a[rel='prev']")
+    assert page.url == seen[-2]

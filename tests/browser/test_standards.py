@@ -94,6 +94,7 @@ def site(transactional_db):
         "tags": "/tags/",
         "tag": "/tags/cloud/",
         "author": "/authors/ada/",
+        "authors": "/authors/",
         "comments": "/comments/",
         "search": "/search/?q=kilo",
         "search-empty": "/search/?q=nothing-matches-this",
