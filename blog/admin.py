@@ -1,7 +1,10 @@
+import datetime
 import difflib
 import itertools
 
 from django import forms
+from django.apps import apps
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
@@ -10,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timeuntil
 from taggit.admin import TagAdmin
 from taggit.forms import TagWidget
 from taggit.models import Tag
@@ -171,6 +175,11 @@ class PathAdmin(CheckedRelationsAdmin, admin.ModelAdmin):
         return paths.holding(Post.objects.visible_to(request.user))
 
 
+# The admin speaks the blog's language: its name, not "Django administration"; "Tags", not
+# taggit's app label.
+admin.site.site_header = admin.site.site_title = f"{settings.BLOG_TITLE} — writing desk"
+admin.site.index_title = "Write, publish, moderate"
+apps.get_app_config("taggit").verbose_name = "Tags"
 admin.site.unregister(Tag)
 
 
@@ -349,11 +358,47 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
         if post is None:
             return "Save the post first."
         if post.is_published:
-            return format_html('<a href="{}">View on the site</a>', post.get_absolute_url())
+            url = self.absolute(post.get_absolute_url())
+            return format_html(
+                '<a href="{}">View on the site</a> <input class="copyable" readonly size="60" '
+                'value="{}" aria-label="The post\'s address, to copy">',
+                url,
+                url,
+            )
+        days = settings.BLOG_SHARE_DRAFT_DAYS
+        expires = timezone.localtime(timezone.now() + datetime.timedelta(days=days))
+        url = self.absolute(post.get_share_url())
         return format_html(
-            '<a href="{}">View draft</a> — anyone with this link can read the draft for 7 days.',
-            post.get_share_url(),
+            '<a href="{}">View draft</a> — anyone with this link can read the draft until {} '
+            '<input class="copyable" readonly size="60" value="{}" '
+            'aria-label="The share link, to copy">',
+            url,
+            f"{expires:%a %-d %b %H:%M}",
+            url,
         )
+
+    absolute_base = ""  # set per request (get_form): links to copy are whole addresses
+
+    def absolute(self, url):
+        return f"{self.absolute_base}{url}"
+
+    def view_on_site(self, post):
+        """The site's page of a published post; the author's preview (the share link) of a
+        draft or a scheduled one, not a 404."""
+        stored = Post.objects.filter(pk=post.pk)
+        stored = stored.only("status", "published_at", "slug", "kind", "page_path").first()
+        if stored is not None and stored.is_published:
+            return stored.get_absolute_url()
+        return post.get_share_url()
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        """After a save, say what happened to the post (the state readers see), not only that
+        it was saved."""
+        saved = getattr(request, "saved_post", None)
+        if saved is not None and level == messages.SUCCESS:
+            request.saved_post = None
+            message = state_message(saved)
+        return super().message_user(request, message, level, *args, **kwargs)
 
     @admin.display(description="revisions")
     def history(self, post):
@@ -367,6 +412,7 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
         return (StateFilter, PathSubtreeFilter, *extra, "allow_comments")
 
     def get_form(self, request, obj=None, **kwargs):
+        self.absolute_base = f"{request.scheme}://{request.get_host()}"
         form = super().get_form(request, obj, **kwargs)
         return type(form.__name__, (form,), {"user": request.user})
 
@@ -379,6 +425,7 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
             obj.author = request.user
         obj.edited_by = request.user
         super().save_model(request, obj, form, change)
+        request.saved_post = obj
 
     def get_changeform_initial_data(self, request):
         return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
@@ -490,6 +537,28 @@ class PageAdmin(PostAdmin):
     def get_list_filter(self, request):
         extra = ("author",) if request.user.is_editor else ()
         return (StateFilter, *extra, "allow_comments")
+
+
+def state_message(post):
+    """What a save did, in the blog's terms: published (with a link), scheduled for when, or
+    kept as a draft (with the author's preview)."""
+    kind = "page" if post.is_page else "post"
+    if post.is_published:
+        return format_html(
+            'Published — <a href="{}">view the {}</a>.', post.get_absolute_url(), kind
+        )
+    if post.is_scheduled:
+        when = timezone.localtime(post.published_at)
+        return format_html(
+            "Scheduled for {} (in {}): readers see the {} from then on.",
+            f"{when:%a %-d %b %Y %H:%M}",
+            timeuntil(post.published_at),
+            kind,
+        )
+    return format_html(
+        'Saved as a draft: readers do not see it. <a href="{}">Preview it</a>.',
+        post.get_share_url(),
+    )
 
 
 def version_diff(older, newer):

@@ -99,3 +99,42 @@ def test_editing_a_post_keeps_its_tags(admin_client):
     form = post_form(title=post.title, tags="harbour, photos", path_text="/diary")
     admin_client.post(f"/admin/blog/post/{post.pk}/change/", form)
     assert sorted(post.tags.names()) == ["harbour", "photos"]
+
+
+def test_the_admin_speaks_the_blogs_language(admin_client, settings):
+    page = admin_client.get("/admin/").content.decode()
+    assert "Django administration" not in page and settings.BLOG_TITLE in page
+    assert ">Tags<" in page and "Taggit" not in page and "TAGGIT" not in page
+
+
+@pytest.mark.parametrize(
+    ("when", "says"),
+    [
+        ({"published_at_0": "2015-10-15"}, "Published — <a href="),
+        ({"published_at_0": "2999-12-03", "published_at_1": "09:00:00"}, "Scheduled for Tue 3 Dec"),
+        ({"status": "draft"}, "Saved as a draft: readers do not see it."),
+    ],
+)
+def test_a_save_says_what_readers_now_see(admin_client, when, says):
+    response = admin_client.post("/admin/blog/post/add/", post_form(**when), follow=True)
+    messages = [str(message) for message in response.context["messages"]]
+    assert any(says in message for message in messages), messages
+    if "Scheduled" in says:
+        assert any("2999 09:00 (in " in message for message in messages)
+
+
+def test_view_on_site_shows_an_unpublished_post_to_its_author(admin_client):
+    draft = make_post(title="Not yet", published=False)
+    response = admin_client.get(f"/admin/blog/post/{draft.pk}/change/")
+    html = response.content.decode()
+    assert draft.get_share_url().split("/drafts/")[1][:20] in html
+    assert 'class="copyable"' in html and "until " in html
+    on_site = registered_admin().view_on_site(draft)
+    assert on_site == draft.get_share_url()
+    assert admin_client.get(on_site).status_code == 200  # the author's preview, not a 404
+
+
+def registered_admin():
+    from django.contrib import admin
+
+    return admin.site._registry[Post]
