@@ -369,11 +369,26 @@ def render_post(body, *, id_prefix="", pictures=None, markup="markdown", summary
 
     html = to_html(body)
     parts = MORE_MARKER.split(body, maxsplit=1)
-    if summary.strip():
-        excerpt_html = to_html(summary)
-    else:
-        excerpt_html = to_html(parts[0]) if len(parts) == 2 else ""
+    excerpt = summary if summary.strip() else (parts[0] if len(parts) == 2 else "")
+    if excerpt and markup == "markdown":
+        # Footnotes are mostly defined at the end, after the marker: the excerpt takes the
+        # definitions along, or its references would show as a literal "[^1]".
+        excerpt += "\n\n" + footnote_definitions(body)
+    excerpt_html = to_html(excerpt) if excerpt else ""
     return RenderedPost(html=html, excerpt_html=excerpt_html)
+
+
+def footnote_definitions(text):
+    """The Markdown source of the footnote definitions ("[^1]: …") in `text`, one after the
+    other (only those a text refers to are shown when it is rendered)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    tokens = []
+    POST_PARSER.block.parse("\n".join(lines), POST_PARSER, {}, tokens)
+    return "\n".join(
+        "\n".join(lines[token.map[0] : token.map[1]]) + "\n"
+        for token in tokens
+        if token.type == "footnote_reference_open" and token.level == 0 and token.map
+    )
 
 
 COMMENT_TAGS = {"p", "br", "em", "strong", "code", "pre", "a", "blockquote", "ul", "ol", "li"}
