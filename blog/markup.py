@@ -12,6 +12,7 @@ on a few thousand "[" and overflowed the stack on nested list markers.
 import html as htmllib
 import re
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 import nh3
 from django.conf import settings
@@ -346,6 +347,32 @@ def sanitize_post_html(html, *, id_prefix=""):
         url_schemes=URL_SCHEMES,
         link_rel="noopener",
     )
+
+
+# A start tag as the sanitiser writes it: every attribute value in double quotes, with any
+# quote inside escaped, so a value never ends early and text never holds a raw "<".
+START_TAG = re.compile(r'<[a-zA-Z][^\s/>]*(?:\s+[^\s"=/>]+(?:="[^"]*")?)*\s*/?>')
+ADDRESS_ATTRIBUTE = re.compile(r'(\s(?:href|src|cite)=")([^"]*)"')
+SRCSET_ATTRIBUTE = re.compile(r'(\ssrcset=")([^"]*)"')
+
+
+def absolute_urls(html, base_url):
+    """Sanitised HTML with every address in it (links, fragments, pictures) made absolute
+    against `base_url`: for HTML read away from its page, as in a feed, where a reader would
+    resolve "#fn:1" or "/media/…" against the feed's own address."""
+
+    def join(value):
+        return htmllib.escape(urljoin(base_url, htmllib.unescape(value).strip()))
+
+    def join_candidates(value):
+        candidates = (candidate.strip().split(maxsplit=1) for candidate in value.split(","))
+        return ", ".join(" ".join([join(parts[0]), *parts[1:]]) for parts in candidates if parts)
+
+    def tag(match):
+        text = ADDRESS_ATTRIBUTE.sub(lambda m: f'{m.group(1)}{join(m.group(2))}"', match.group(0))
+        return SRCSET_ATTRIBUTE.sub(lambda m: f'{m.group(1)}{join_candidates(m.group(2))}"', text)
+
+    return START_TAG.sub(tag, html)
 
 
 # --- Posts and comments -------------------------------------------------------------------

@@ -55,7 +55,7 @@ class CommentFeed(SiteFeed):
         return comment.get_absolute_url()
 
     def item_description(self, comment):
-        return comment.body_html
+        return self.entry_html(comment, comment.body_html)
 
     def item_author_name(self, comment):
         return comment.author_name
@@ -72,7 +72,7 @@ class CommentFeed(SiteFeed):
         return f"tag:{self.host},{comment.created_at.date().isoformat()}:comment:{comment.pk}"
 
     def item_extra_kwargs(self, comment):
-        extra = {"content_html": comment.body_html}
+        extra = {"content_html": self.entry_html(comment, comment.body_html)}
         if comment.parent_id:
             # A reply's parent is on the same post, whose URL is at hand already.
             parent_url = (

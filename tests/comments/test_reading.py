@@ -150,6 +150,19 @@ def test_atom_replies_say_what_they_answer(client, conversation):
     assert body.count("thr:in-reply-to") == 1
 
 
+@pytest.mark.parametrize("url", ["/comments/feed/", "/comments/feed/atom/"])
+def test_comment_feed_links_are_absolute_to_the_post(client, db, url):
+    post = make_post(title="Kilo notes")
+    make_comment(post=post, body="See [the notes](/openstack/kilo/) and [below](#comments).")
+    parsed = feedparser.parse(
+        client.get(url).content, response_headers={"content-location": f"http://testserver{url}"}
+    )
+    entry = parsed.entries[0]
+    content = entry.content[0].value if url.endswith("atom/") else entry.description
+    assert 'href="http://testserver/openstack/kilo/"' in content
+    assert f'href="http://testserver{post.get_absolute_url()}#comments"' in content
+
+
 def test_comment_feeds_of_unknown_things_are_404(client, db):
     draft = make_post(published=False)
     for url in (
