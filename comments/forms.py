@@ -52,7 +52,7 @@ class CommentForm(forms.ModelForm):
         fields = ["author_name", "author_email", "author_url", "body"]
         labels = {"body": "Comment"}
         help_texts = {
-            "author_email": "Required, never shown.",
+            "author_email": "Never shown.",
             "body": "Markdown: *emphasis*, `code`, [links](https://…), > quotes. No HTML.",
         }
         widgets = {"body": forms.Textarea(attrs={"rows": 6})}

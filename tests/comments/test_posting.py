@@ -1,5 +1,6 @@
 import datetime
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import Group
@@ -121,10 +122,54 @@ def test_invalid_fields_show_errors_next_to_them_and_keep_what_was_typed(
     response = send_comment(post, **overrides)
     page = response.content.decode()
     assert response.status_code == 200
-    assert f'id="id_{field}-error">{message}</span>' in page
+    assert f'id="id_{field}_error">{message}</span>' in page
     assert 'value="Reader Rita"' in page or field == "author_name"
     assert "A thoughtful *comment*." in page or field == "body"
     assert not Comment.objects.exists()
+
+
+class IdsAndDescriptions(HTMLParser):
+    """Every element id on a page, and what each form field's aria-describedby names."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.fields = [], {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+        if tag in {"input", "textarea"} and attrs.get("type") != "hidden":
+            self.fields[attrs["name"]] = attrs
+
+
+def test_every_field_error_is_the_description_its_field_names(client, post, send_comment):
+    response = send_comment(
+        post, author_name="", author_email="not-an-email", author_url="ftp://x.example/", body=""
+    )
+    page = IdsAndDescriptions()
+    page.feed(response.content.decode())
+    invalid = {name: f for name, f in page.fields.items() if f.get("aria-invalid") == "true"}
+    assert set(invalid) == {"author_name", "author_email", "author_url", "body"}
+    for name, field in invalid.items():
+        described_by = field["aria-describedby"].split()
+        assert f"id_{name}_error" in described_by
+        for id_ in described_by:
+            assert page.ids.count(id_) == 1, f"{name}: aria-describedby names {id_}, not on page"
+
+
+def test_required_fields_say_so_in_their_label_and_attribute(client, post):
+    page = client.get(post.get_absolute_url()).content.decode()
+    form = page[page.index('<form id="comment-form"') :]
+    fields = IdsAndDescriptions()
+    fields.feed(form)
+    for name in ("author_name", "author_email", "body"):
+        assert "required" in fields.fields[name]
+        label = re.search(rf'<label for="id_{name}">(.*?)</label>', form).group(1)
+        assert "(required)" in label
+    for name in ("author_url", "remember", "homepage"):
+        assert "required" not in fields.fields[name]
+    assert '<label for="id_author_url">Website:</label>' in form
 
 
 def test_honeypot_filled_in_is_refused_and_nothing_stored(client, post, send_comment):
