@@ -59,6 +59,7 @@ class CommentForm(forms.ModelForm):
 
     def __init__(self, *args, post, request, **kwargs):
         self.post, self.request = post, request
+        self.replying_to = None  # the comment this form answers, once known
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("issued", issue_token(request, post.pk))
@@ -111,6 +112,7 @@ class CommentForm(forms.ModelForm):
         ).first()
         if parent is None:
             raise forms.ValidationError("The comment you are replying to is not available.")
+        self.replying_to = parent
         return parent
 
     @property

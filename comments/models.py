@@ -9,8 +9,9 @@ from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 
-from blog.markup import COMMENT_BODY_MAX_CHARS, render_comment
+from blog.markup import COMMENT_BODY_MAX_CHARS, plain_text, render_comment
 from blog.models import Post
 from pagecache import retire
 
@@ -197,6 +198,11 @@ class Comment(models.Model):
         return (
             self.author_url if self.author_url.lower().startswith(("http://", "https://")) else ""
         )
+
+    @property
+    def first_words(self):
+        """The start of the comment as plain text ("A thoughtful comment…"), to name it by."""
+        return Truncator(plain_text(self.body_html)).words(6)
 
     @property
     def is_held(self):

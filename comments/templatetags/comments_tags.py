@@ -15,15 +15,23 @@ def comment_section(context, post):
     to ?reply_to= when it names a comment."""
     request = context["request"]
     form = CommentForm(post=post, request=request, initial=remembered_commenter(request))
+    thread = Comment.objects.thread(post, held_comment_ids(request))
     reply_to = request.GET.get("reply_to", "")
-    if reply_to.isdigit():
-        form.initial["parent"] = int(reply_to)
-    return {
-        "post": post,
-        "comments": Comment.objects.thread(post, held_comment_ids(request)),
-        "comment_form": form,
-        "request": request,
-    }
+    form.replying_to = find_approved(thread, int(reply_to)) if reply_to.isdigit() else None
+    if form.replying_to is not None:
+        form.initial["parent"] = form.replying_to.pk
+    return {"post": post, "comments": thread, "comment_form": form, "request": request}
+
+
+def find_approved(thread, comment_id):
+    """The approved comment numbered `comment_id` in a thread (as Comment.objects.thread()
+    gives it), or None: the reply form is named after it without another query."""
+    for comment in thread:
+        if comment.pk == comment_id:
+            return None if comment.is_held else comment
+        if (found := find_approved(comment.thread_replies, comment_id)) is not None:
+            return found
+    return None
 
 
 @register.simple_tag

@@ -304,7 +304,25 @@ def test_reply_link_works_without_javascript(client, post):
     parent = make_comment(post=post)
     page = client.get(f"{post.get_absolute_url()}?reply_to={parent.pk}").content.decode()
     assert f'name="parent" value="{parent.pk}"' in page
-    assert f"Reply to comment {parent.pk}" in page
+
+
+def test_reply_form_names_the_person_and_quotes_their_first_words(client, post, send_comment):
+    parent = make_comment(
+        post=post, author_name="Rita", body="Tom & Jerry *never* agree about the kilo release."
+    )
+    heading = "Reply to Rita: “Tom &amp; Jerry never agree about…”"
+    page = client.get(f"{post.get_absolute_url()}?reply_to={parent.pk}").content.decode()
+    assert heading in page and "Reply to comment" not in page
+    # Sent back with an error, the form still says whom it answers.
+    page = send_comment(post, parent=str(parent.pk), author_name="").content.decode()
+    assert heading in page
+
+
+def test_reply_link_to_a_held_or_unknown_comment_offers_a_plain_comment_form(client, post):
+    held = make_comment(post=post, status="pending")
+    for reply_to in (held.pk, 999999):
+        page = client.get(f"{post.get_absolute_url()}?reply_to={reply_to}").content.decode()
+        assert "Leave a comment" in page and f'name="parent" value="{reply_to}"' not in page
 
 
 def test_preview_shows_exactly_the_html_that_is_stored(client, post, send_comment):
