@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core import signing
 from django.middleware.csrf import get_token
 
-from .models import Comment, one_line
+from .models import Comment, one_line, what_happens_next
 
 TOKEN_SALT = "comments.form-issued"
 
@@ -114,6 +114,11 @@ class CommentForm(forms.ModelForm):
             raise forms.ValidationError("The comment you are replying to is not available.")
         self.replying_to = parent
         return parent
+
+    @property
+    def what_happens_next(self):
+        """What becomes of the comment once sent (published, or held and why)."""
+        return what_happens_next(self.request.user, self.post)
 
     @property
     def token_is_stale(self):

@@ -17,21 +17,27 @@ def comment_section(context, post):
     form = CommentForm(post=post, request=request, initial=remembered_commenter(request))
     thread = Comment.objects.thread(post, held_comment_ids(request))
     reply_to = request.GET.get("reply_to", "")
-    form.replying_to = find_approved(thread, int(reply_to)) if reply_to.isdigit() else None
+    shown = list(every_comment(thread))
+    if reply_to.isdigit():
+        # Named after the comment it answers, found without another query.
+        form.replying_to = next((c for c in shown if c.pk == int(reply_to) and not c.is_held), None)
     if form.replying_to is not None:
         form.initial["parent"] = form.replying_to.pk
-    return {"post": post, "comments": thread, "comment_form": form, "request": request}
+    return {
+        "post": post,
+        "comments": thread,
+        # The reader's own held comments are shown to them, but not counted as public.
+        "held_count": sum(comment.is_held for comment in shown),
+        "comment_form": form,
+        "request": request,
+    }
 
 
-def find_approved(thread, comment_id):
-    """The approved comment numbered `comment_id` in a thread (as Comment.objects.thread()
-    gives it), or None: the reply form is named after it without another query."""
+def every_comment(thread):
+    """The comments of a thread (as Comment.objects.thread() gives it), replies too."""
     for comment in thread:
-        if comment.pk == comment_id:
-            return None if comment.is_held else comment
-        if (found := find_approved(comment.thread_replies, comment_id)) is not None:
-            return found
-    return None
+        yield comment
+        yield from every_comment(comment.thread_replies)
 
 
 @register.simple_tag

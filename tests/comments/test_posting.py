@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
+from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -396,3 +397,42 @@ def test_a_failing_mail_server_loses_nothing(
     assert response.status_code == 302
     assert Comment.objects.count() == 1
     assert "Could not send the notification" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("policy", "promise", "status"),
+    [
+        ("first_time", "Your first comment here waits for a moderator&#x27;s approval", "pending"),
+        ("all", "A moderator reads every comment before it appears", "pending"),
+        ("none", "Your comment appears at once, unless it holds more than 2 links", "approved"),
+    ],
+)
+def test_comment_form_says_what_happens_next_and_it_does(
+    client, post, send_comment, settings, policy, promise, status
+):
+    settings.COMMENTS_MODERATION = policy
+    form = client.get(post.get_absolute_url()).content.decode().split('id="comment-form"')[1]
+    note = re.search(r'<p class="moderation-note"[^>]*>(.*?)</p>', form).group(1)
+    assert promise in note and "spam" in note
+    send_comment(post)
+    assert Comment.objects.get().status == status
+
+
+def test_comment_form_tells_the_post_author_their_comment_appears_at_once(client, post):
+    client.force_login(post.author)
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "your comment appears at once." in page
+
+
+def test_a_held_comment_is_shown_to_its_writer_but_not_counted_as_public(
+    client, post, send_comment
+):
+    make_comment(post=post, author_name="Ann", body="Approved one.")
+    send_comment(post)  # a first comment: held
+    for reader, is_writer in ((client, True), (Client(), False)):
+        page = reader.get(post.get_absolute_url()).content.decode()
+        assert '<h2 id="comments-heading">1 comment</h2>' in page
+        assert ("Your comment below awaits moderation: not counted yet" in page) == is_writer
+        assert ("A thoughtful <em>comment</em>" in page) == is_writer
+        front = reader.get("/").content.decode()
+        assert "1 comment</a>" in front and "2 comments" not in front
