@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
+from .markup import absolute_urls
 from .models import Path, Post
 from .views import _tags_or_404
 
@@ -37,6 +38,11 @@ class SiteFeed(Feed):
         feed.site_url = f"{request.scheme}://{request.get_host()}"
         return Feed.__call__(feed, request, *args, **kwargs)
 
+    def entry_html(self, item, html):
+        """An item's HTML with its links, fragments and pictures absolute to the item's page
+        (a feed reader would resolve relative ones against the feed's address)."""
+        return absolute_urls(html, self.site_url + item.get_absolute_url()) if html else html
+
 
 def atom(feed_class, *, feed_type=AtomWithContent, summary=None):
     """The Atom twin of an RSS feed class: the full HTML in <content>, `summary(item)` (or
@@ -47,7 +53,9 @@ def atom(feed_class, *, feed_type=AtomWithContent, summary=None):
         {
             "feed_type": feed_type,
             "subtitle": feed_class.description,
-            "item_description": lambda self, item: summary(item) if summary else None,
+            "item_description": lambda self, item: (
+                self.entry_html(item, summary(item)) if summary else None
+            ),
         },
     )
 
@@ -79,7 +87,7 @@ class PostFeed(SiteFeed):
         return item.title
 
     def item_description(self, item):
-        return item.body_html
+        return self.entry_html(item, item.body_html)
 
     def item_author_name(self, item):
         return item.author.public_name
@@ -99,7 +107,7 @@ class PostFeed(SiteFeed):
     item_guid_is_permalink = False
 
     def item_extra_kwargs(self, item):
-        return {"content_html": item.body_html}
+        return {"content_html": self.entry_html(item, item.body_html)}
 
 
 class PathPostFeed(PostFeed):

@@ -12,6 +12,7 @@ on a few thousand "[" and overflowed the stack on nested list markers.
 import html as htmllib
 import re
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 import nh3
 from django.conf import settings
@@ -348,6 +349,32 @@ def sanitize_post_html(html, *, id_prefix=""):
     )
 
 
+# A start tag as the sanitiser writes it: every attribute value in double quotes, with any
+# quote inside escaped, so a value never ends early and text never holds a raw "<".
+START_TAG = re.compile(r'<[a-zA-Z][^\s/>]*(?:\s+[^\s"=/>]+(?:="[^"]*")?)*\s*/?>')
+ADDRESS_ATTRIBUTE = re.compile(r'(\s(?:href|src|cite)=")([^"]*)"')
+SRCSET_ATTRIBUTE = re.compile(r'(\ssrcset=")([^"]*)"')
+
+
+def absolute_urls(html, base_url):
+    """Sanitised HTML with every address in it (links, fragments, pictures) made absolute
+    against `base_url`: for HTML read away from its page, as in a feed, where a reader would
+    resolve "#fn:1" or "/media/…" against the feed's own address."""
+
+    def join(value):
+        return htmllib.escape(urljoin(base_url, htmllib.unescape(value).strip()))
+
+    def join_candidates(value):
+        candidates = (candidate.strip().split(maxsplit=1) for candidate in value.split(","))
+        return ", ".join(" ".join([join(parts[0]), *parts[1:]]) for parts in candidates if parts)
+
+    def tag(match):
+        text = ADDRESS_ATTRIBUTE.sub(lambda m: f'{m.group(1)}{join(m.group(2))}"', match.group(0))
+        return SRCSET_ATTRIBUTE.sub(lambda m: f'{m.group(1)}{join_candidates(m.group(2))}"', text)
+
+    return START_TAG.sub(tag, html)
+
+
 # --- Posts and comments -------------------------------------------------------------------
 
 
@@ -369,11 +396,26 @@ def render_post(body, *, id_prefix="", pictures=None, markup="markdown", summary
 
     html = to_html(body)
     parts = MORE_MARKER.split(body, maxsplit=1)
-    if summary.strip():
-        excerpt_html = to_html(summary)
-    else:
-        excerpt_html = to_html(parts[0]) if len(parts) == 2 else ""
+    excerpt = summary if summary.strip() else (parts[0] if len(parts) == 2 else "")
+    if excerpt and markup == "markdown":
+        # Footnotes are mostly defined at the end, after the marker: the excerpt takes the
+        # definitions along, or its references would show as a literal "[^1]".
+        excerpt += "\n\n" + footnote_definitions(body)
+    excerpt_html = to_html(excerpt) if excerpt else ""
     return RenderedPost(html=html, excerpt_html=excerpt_html)
+
+
+def footnote_definitions(text):
+    """The Markdown source of the footnote definitions ("[^1]: …") in `text`, one after the
+    other (only those a text refers to are shown when it is rendered)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    tokens = []
+    POST_PARSER.block.parse("\n".join(lines), POST_PARSER, {}, tokens)
+    return "\n".join(
+        "\n".join(lines[token.map[0] : token.map[1]]) + "\n"
+        for token in tokens
+        if token.type == "footnote_reference_open" and token.level == 0 and token.map
+    )
 
 
 COMMENT_TAGS = {"p", "br", "em", "strong", "code", "pre", "a", "blockquote", "ul", "ol", "li"}

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.feedgenerator import Rss201rev2Feed
 
 from blog.feeds import AtomWithContent, SiteFeed, atom
 from blog.models import Path, Post
@@ -14,23 +15,41 @@ FEED_LENGTH = 30
 THREADING_NAMESPACE = "http://purl.org/syndication/thread/1.0"
 
 
+def add_in_reply_to(handler, item):
+    """A reply says what it answers (RFC 4685): the parent's id and its place on the page."""
+    if item.get("in_reply_to"):
+        ref, href = item["in_reply_to"]
+        handler.addQuickElement(
+            "thr:in-reply-to", None, {"ref": ref, "href": href, "type": "text/html"}
+        )
+
+
 class AtomWithThreading(AtomWithContent):
-    """Atom whose replies say what they answer (RFC 4685, thr:in-reply-to)."""
+    """Atom whose replies say what they answer (thr:in-reply-to)."""
 
     def root_attributes(self):
         return {**super().root_attributes(), "xmlns:thr": THREADING_NAMESPACE}
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
-        if item.get("in_reply_to"):
-            ref, href = item["in_reply_to"]
-            handler.addQuickElement(
-                "thr:in-reply-to", None, {"ref": ref, "href": href, "type": "text/html"}
-            )
+        add_in_reply_to(handler, item)
+
+
+class RssWithThreading(Rss201rev2Feed):
+    """RSS 2.0 whose replies say what they answer (thr:in-reply-to, as in Atom)."""
+
+    def rss_attributes(self):
+        return {**super().rss_attributes(), "xmlns:thr": THREADING_NAMESPACE}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        add_in_reply_to(handler, item)
 
 
 class CommentFeed(SiteFeed):
     """The newest approved comments on published posts."""
+
+    feed_type = RssWithThreading
 
     def comments(self, obj):
         return Comment.objects.public()
@@ -55,7 +74,7 @@ class CommentFeed(SiteFeed):
         return comment.get_absolute_url()
 
     def item_description(self, comment):
-        return comment.body_html
+        return self.entry_html(comment, comment.body_html)
 
     def item_author_name(self, comment):
         return comment.author_name
@@ -72,7 +91,7 @@ class CommentFeed(SiteFeed):
         return f"tag:{self.host},{comment.created_at.date().isoformat()}:comment:{comment.pk}"
 
     def item_extra_kwargs(self, comment):
-        extra = {"content_html": comment.body_html}
+        extra = {"content_html": self.entry_html(comment, comment.body_html)}
         if comment.parent_id:
             # A reply's parent is on the same post, whose URL is at hand already.
             parent_url = (

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core import signing
 from django.middleware.csrf import get_token
 
-from .models import Comment, one_line
+from .models import Comment, one_line, what_happens_next
 
 TOKEN_SALT = "comments.form-issued"
 
@@ -52,13 +52,14 @@ class CommentForm(forms.ModelForm):
         fields = ["author_name", "author_email", "author_url", "body"]
         labels = {"body": "Comment"}
         help_texts = {
-            "author_email": "Required, never shown.",
+            "author_email": "Never shown.",
             "body": "Markdown: *emphasis*, `code`, [links](https://…), > quotes. No HTML.",
         }
         widgets = {"body": forms.Textarea(attrs={"rows": 6})}
 
     def __init__(self, *args, post, request, **kwargs):
         self.post, self.request = post, request
+        self.replying_to = None  # the comment this form answers, once known
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("issued", issue_token(request, post.pk))
@@ -111,7 +112,13 @@ class CommentForm(forms.ModelForm):
         ).first()
         if parent is None:
             raise forms.ValidationError("The comment you are replying to is not available.")
+        self.replying_to = parent
         return parent
+
+    @property
+    def what_happens_next(self):
+        """What becomes of the comment once sent (published, or held and why)."""
+        return what_happens_next(self.request.user, self.post)
 
     @property
     def token_is_stale(self):

@@ -9,8 +9,9 @@ from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 
-from blog.markup import COMMENT_BODY_MAX_CHARS, render_comment
+from blog.markup import COMMENT_BODY_MAX_CHARS, plain_text, render_comment
 from blog.models import Post
 from pagecache import retire
 
@@ -199,6 +200,11 @@ class Comment(models.Model):
         )
 
     @property
+    def first_words(self):
+        """The start of the comment as plain text ("A thoughtful comment…"), to name it by."""
+        return Truncator(plain_text(self.body_html)).words(6)
+
+    @property
     def is_held(self):
         """The instance twin of CommentQuerySet.held()."""
         return self.status == self.Status.PENDING
@@ -207,8 +213,7 @@ class Comment(models.Model):
         """Set the status a new comment starts with; raise Rejected if it must not be stored."""
         if any(rule.matches(self) for rule in rules if rule.action == ModerationRule.Action.REJECT):
             raise Rejected("Your comment was not accepted.")
-        user, post = self.user, self.post
-        if user is not None and (user.pk == post.author_id or user.is_editor):
+        if is_trusted(self.user, self.post):
             self.status = self.Status.APPROVED
         elif any(rule.matches(self) for rule in rules) or (
             len(LINK.findall(self.body_html)) > settings.COMMENTS_MAX_LINKS
@@ -246,6 +251,36 @@ class Comment(models.Model):
         while parent is not None and parent.depth >= max_depth:
             parent = parent.parent
         self.parent = parent
+
+
+def is_trusted(user, post):
+    """Comments by the post's author or an editor are published at once, whatever the policy."""
+    return (
+        user is not None and user.is_authenticated and (user.pk == post.author_id or user.is_editor)
+    )
+
+
+def what_happens_next(user, post):
+    """What becomes of a comment `user` sends on `post`, and why, as Comment.moderate decides
+    it (the moderators' own rules stay unsaid)."""
+    links = (
+        f"unless it holds more than {settings.COMMENTS_MAX_LINKS} links (links are what spam "
+        "is made of): then a moderator reads it first"
+    )
+    if is_trusted(user, post):
+        return "As the author of this post or an editor, your comment appears at once."
+    if settings.COMMENTS_MODERATION == "none":
+        return f"Your comment appears at once, {links}."
+    if settings.COMMENTS_MODERATION == "all":
+        return (
+            "A moderator reads every comment before it appears, to keep spam off the site; "
+            "until then only you see yours, in this browser."
+        )
+    return (
+        "Your first comment here waits for a moderator's approval, to keep spam off the site; "
+        "until then only you see it, in this browser. Once one is approved, comments from "
+        f"your email address appear at once, {links}."
+    )
 
 
 class ModerationRule(models.Model):

@@ -15,15 +15,29 @@ def comment_section(context, post):
     to ?reply_to= when it names a comment."""
     request = context["request"]
     form = CommentForm(post=post, request=request, initial=remembered_commenter(request))
+    thread = Comment.objects.thread(post, held_comment_ids(request))
     reply_to = request.GET.get("reply_to", "")
+    shown = list(every_comment(thread))
     if reply_to.isdigit():
-        form.initial["parent"] = int(reply_to)
+        # Named after the comment it answers, found without another query.
+        form.replying_to = next((c for c in shown if c.pk == int(reply_to) and not c.is_held), None)
+    if form.replying_to is not None:
+        form.initial["parent"] = form.replying_to.pk
     return {
         "post": post,
-        "comments": Comment.objects.thread(post, held_comment_ids(request)),
+        "comments": thread,
+        # The reader's own held comments are shown to them, but not counted as public.
+        "held_count": sum(comment.is_held for comment in shown),
         "comment_form": form,
         "request": request,
     }
+
+
+def every_comment(thread):
+    """The comments of a thread (as Comment.objects.thread() gives it), replies too."""
+    for comment in thread:
+        yield comment
+        yield from every_comment(comment.thread_replies)
 
 
 @register.simple_tag

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import feedparser
 import pytest
@@ -93,6 +94,43 @@ def test_atom_feed_has_updated_dates_and_the_excerpt_as_summary(client, site):
     entry = feedparser.parse(client.get("/feed/atom/").content).entries[0]
     assert entry.updated_parsed is not None
     assert "Intro." in entry.summary and "highlight" not in entry.summary
+
+
+LINKED_BODY = """\
+## Setup
+
+Kilo[^1] is out: see [the notes](/openstack/kilo/) and [the shot](shot/).
+
+<!--more-->
+
+<img src="/media/pictures/kilo.png" srcset="/media/pictures/kilo.png 480w" alt="Kilo">
+
+[^1]: The eleventh release.
+"""
+
+
+@pytest.mark.parametrize(("url", "version"), [("/feed/", "rss20"), ("/feed/atom/", "atom10")])
+def test_feed_entry_links_and_fragments_point_at_the_post_not_the_feed(client, db, url, version):
+    post = make_post(title="Linked", body=LINKED_BODY)
+    page = f"http://testserver{post.get_absolute_url()}"
+    # A feed reader resolves relative addresses against the feed's own address.
+    parsed = feedparser.parse(
+        client.get(url).content, response_headers={"content-location": f"http://testserver{url}"}
+    )
+    entry = parsed.entries[0]
+    content = entry.content[0].value if version == "atom10" else entry.description
+    links = re.findall(r'(?:href|src)="([^"]*)"', content)
+    assert any(link.startswith(f"{page}#") and link.endswith("fn:1") for link in links)
+    assert all(not link.startswith(f"http://testserver{url}") for link in links), links
+    fragments = [link for link in links if "#" in link]
+    assert len(fragments) == 3 and all(link.startswith(f"{page}#") for link in fragments)
+    assert "http://testserver/openstack/kilo/" in links
+    assert f"{page}shot/" in links
+    assert "http://testserver/media/pictures/kilo.png" in links
+    if version == "atom10":
+        summary_links = re.findall(r'href="([^"]*)"', entry.summary)
+        assert summary_links and all(link.startswith("http") for link in summary_links)
+        assert any(link.startswith(f"{page}#") and link.endswith("fn:1") for link in summary_links)
 
 
 def test_feed_holds_the_twenty_newest_posts(client, db):

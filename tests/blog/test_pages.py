@@ -1,4 +1,5 @@
 import datetime
+import re
 import zoneinfo
 
 import pytest
@@ -71,6 +72,21 @@ def test_listing_shows_the_excerpt_with_a_continue_link(client, db):
     assert "Teaser words." in page and "Hidden rest." not in page
     assert f'<a href="{post.get_absolute_url()}">Continue reading' in page
     assert "Hidden rest." in client.get(post.get_absolute_url()).content.decode()
+
+
+def test_a_footnote_in_the_excerpt_is_rendered_on_the_front_page_with_its_text(client, db):
+    make_post(
+        title="Noted",
+        body="Teaser[^1] words.\n\n<!--more-->\n\nRest[^2].\n\n"
+        "[^1]: The first note,\n    on two lines.\n\n[^2]: The second note.\n",
+    )
+    page = client.get("/").content.decode()
+    assert "[^1]" not in page
+    reference = re.search(r'<a class="footnote-ref" href="#([^"]+)"', page)
+    assert reference, "the reference is a link"
+    note = re.search(rf'<li id="{re.escape(reference.group(1))}">(.*?)</li>', page, re.DOTALL)
+    assert note and "The first note," in note.group(1) and "on two lines." in note.group(1)
+    assert "The second note." not in page and "Rest" not in page
 
 
 def test_site_title_and_byline_are_on_every_page(client, db, settings):

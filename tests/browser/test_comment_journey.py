@@ -75,7 +75,7 @@ def test_form_errors_keep_what_was_typed(page, site):
     page.fill("#id_body", "Something worth keeping.")
     page.wait_for_timeout(1100)
     page.click("button[name=post]")
-    assert page.locator("#id_author_email-error").inner_text() == "This field is required."
+    assert page.locator("#id_author_email_error").inner_text() == "This field is required."
     assert page.input_value("#id_author_name") == "Rita Reader"
     assert page.input_value("#id_body") == "Something worth keeping."
 

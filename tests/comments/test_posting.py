@@ -1,9 +1,11 @@
 import datetime
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
+from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -121,10 +123,54 @@ def test_invalid_fields_show_errors_next_to_them_and_keep_what_was_typed(
     response = send_comment(post, **overrides)
     page = response.content.decode()
     assert response.status_code == 200
-    assert f'id="id_{field}-error">{message}</span>' in page
+    assert f'id="id_{field}_error">{message}</span>' in page
     assert 'value="Reader Rita"' in page or field == "author_name"
     assert "A thoughtful *comment*." in page or field == "body"
     assert not Comment.objects.exists()
+
+
+class IdsAndDescriptions(HTMLParser):
+    """Every element id on a page, and what each form field's aria-describedby names."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.fields = [], {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+        if tag in {"input", "textarea"} and attrs.get("type") != "hidden":
+            self.fields[attrs["name"]] = attrs
+
+
+def test_every_field_error_is_the_description_its_field_names(client, post, send_comment):
+    response = send_comment(
+        post, author_name="", author_email="not-an-email", author_url="ftp://x.example/", body=""
+    )
+    page = IdsAndDescriptions()
+    page.feed(response.content.decode())
+    invalid = {name: f for name, f in page.fields.items() if f.get("aria-invalid") == "true"}
+    assert set(invalid) == {"author_name", "author_email", "author_url", "body"}
+    for name, field in invalid.items():
+        described_by = field["aria-describedby"].split()
+        assert f"id_{name}_error" in described_by
+        for id_ in described_by:
+            assert page.ids.count(id_) == 1, f"{name}: aria-describedby names {id_}, not on page"
+
+
+def test_required_fields_say_so_in_their_label_and_attribute(client, post):
+    page = client.get(post.get_absolute_url()).content.decode()
+    form = page[page.index('<form id="comment-form"') :]
+    fields = IdsAndDescriptions()
+    fields.feed(form)
+    for name in ("author_name", "author_email", "body"):
+        assert "required" in fields.fields[name]
+        label = re.search(rf'<label for="id_{name}">(.*?)</label>', form).group(1)
+        assert "(required)" in label
+    for name in ("author_url", "remember", "homepage"):
+        assert "required" not in fields.fields[name]
+    assert '<label for="id_author_url">Website:</label>' in form
 
 
 def test_honeypot_filled_in_is_refused_and_nothing_stored(client, post, send_comment):
@@ -259,7 +305,25 @@ def test_reply_link_works_without_javascript(client, post):
     parent = make_comment(post=post)
     page = client.get(f"{post.get_absolute_url()}?reply_to={parent.pk}").content.decode()
     assert f'name="parent" value="{parent.pk}"' in page
-    assert f"Reply to comment {parent.pk}" in page
+
+
+def test_reply_form_names_the_person_and_quotes_their_first_words(client, post, send_comment):
+    parent = make_comment(
+        post=post, author_name="Rita", body="Tom & Jerry *never* agree about the kilo release."
+    )
+    heading = "Reply to Rita: “Tom &amp; Jerry never agree about…”"
+    page = client.get(f"{post.get_absolute_url()}?reply_to={parent.pk}").content.decode()
+    assert heading in page and "Reply to comment" not in page
+    # Sent back with an error, the form still says whom it answers.
+    page = send_comment(post, parent=str(parent.pk), author_name="").content.decode()
+    assert heading in page
+
+
+def test_reply_link_to_a_held_or_unknown_comment_offers_a_plain_comment_form(client, post):
+    held = make_comment(post=post, status="pending")
+    for reply_to in (held.pk, 999999):
+        page = client.get(f"{post.get_absolute_url()}?reply_to={reply_to}").content.decode()
+        assert "Leave a comment" in page and f'name="parent" value="{reply_to}"' not in page
 
 
 def test_preview_shows_exactly_the_html_that_is_stored(client, post, send_comment):
@@ -333,3 +397,42 @@ def test_a_failing_mail_server_loses_nothing(
     assert response.status_code == 302
     assert Comment.objects.count() == 1
     assert "Could not send the notification" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("policy", "promise", "status"),
+    [
+        ("first_time", "Your first comment here waits for a moderator&#x27;s approval", "pending"),
+        ("all", "A moderator reads every comment before it appears", "pending"),
+        ("none", "Your comment appears at once, unless it holds more than 2 links", "approved"),
+    ],
+)
+def test_comment_form_says_what_happens_next_and_it_does(
+    client, post, send_comment, settings, policy, promise, status
+):
+    settings.COMMENTS_MODERATION = policy
+    form = client.get(post.get_absolute_url()).content.decode().split('id="comment-form"')[1]
+    note = re.search(r'<p class="moderation-note"[^>]*>(.*?)</p>', form).group(1)
+    assert promise in note and "spam" in note
+    send_comment(post)
+    assert Comment.objects.get().status == status
+
+
+def test_comment_form_tells_the_post_author_their_comment_appears_at_once(client, post):
+    client.force_login(post.author)
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "your comment appears at once." in page
+
+
+def test_a_held_comment_is_shown_to_its_writer_but_not_counted_as_public(
+    client, post, send_comment
+):
+    make_comment(post=post, author_name="Ann", body="Approved one.")
+    send_comment(post)  # a first comment: held
+    for reader, is_writer in ((client, True), (Client(), False)):
+        page = reader.get(post.get_absolute_url()).content.decode()
+        assert '<h2 id="comments-heading">1 comment</h2>' in page
+        assert ("Your comment below awaits moderation: not counted yet" in page) == is_writer
+        assert ("A thoughtful <em>comment</em>" in page) == is_writer
+        front = reader.get("/").content.decode()
+        assert "1 comment</a>" in front and "2 comments" not in front

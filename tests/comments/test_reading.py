@@ -1,9 +1,11 @@
 import datetime
+from xml.etree import ElementTree
 
 import feedparser
 import pytest
 from django.utils import timezone
 
+from comments.feeds import THREADING_NAMESPACE as THREAD
 from comments.models import Comment
 from tests.factories import make_comment, make_post, make_user
 
@@ -148,6 +150,40 @@ def test_atom_replies_say_what_they_answer(client, conversation):
     assert f'href="http://testserver{first.get_absolute_url()}"' in element
     assert "<summary" not in entry  # the comment is in <content>, once
     assert body.count("thr:in-reply-to") == 1
+
+
+@pytest.mark.parametrize("url", ["/comments/feed/", "/comments/feed/atom/"])
+def test_comment_feed_links_are_absolute_to_the_post(client, db, url):
+    post = make_post(title="Kilo notes")
+    make_comment(post=post, body="See [the notes](/openstack/kilo/) and [below](#comments).")
+    parsed = feedparser.parse(
+        client.get(url).content, response_headers={"content-location": f"http://testserver{url}"}
+    )
+    entry = parsed.entries[0]
+    content = entry.content[0].value if url.endswith("atom/") else entry.description
+    assert 'href="http://testserver/openstack/kilo/"' in content
+    assert f'href="http://testserver{post.get_absolute_url()}#comments"' in content
+
+
+@pytest.mark.parametrize("url", ["/comments/feed/", "KILO/feed/", "/openstack/comments/feed/"])
+def test_rss_replies_say_what_they_answer(client, conversation, url):
+    first, reply = conversation["first"], conversation["reply"]
+    url = url.replace("KILO/", conversation["kilo"].get_absolute_url())
+    root = ElementTree.fromstring(client.get(url).content)
+    answers = {}
+    for item in root.iter("item"):
+        element = item.find(f"{{{THREAD}}}in-reply-to")
+        if element is not None:
+            answers[item.findtext("link")] = element.attrib
+    first_id = f"tag:testserver,{first.created_at.date().isoformat()}:comment:{first.pk}"
+    assert answers == {
+        f"http://testserver{reply.get_absolute_url()}": {
+            "ref": first_id,
+            "href": f"http://testserver{first.get_absolute_url()}",
+            "type": "text/html",
+        }
+    }
+    assert not feedparser.parse(client.get(url).content).bozo
 
 
 def test_comment_feeds_of_unknown_things_are_404(client, db):
