@@ -20,6 +20,8 @@ run: $(INSTALLED)
 	$(DEV_ENV) $(PY) manage.py generate_content --if-empty
 	$(DEV_ENV) $(PY) manage.py demo_admin
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "Times (\"posted at\", day headers) are shown in TIME_ZONE=$${TIME_ZONE:-UTC};" \
+		"another zone: make run TIME_ZONE=Europe/Berlin"
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production serving: gunicorn, DEBUG off, hashed and compressed static files. Needs SECRET_KEY

@@ -1,6 +1,7 @@
 import datetime
 import difflib
 import itertools
+import re
 
 from django import forms
 from django.apps import apps
@@ -17,6 +18,7 @@ from django.utils.timesince import timeuntil
 from taggit.admin import TagAdmin
 from taggit.forms import TagWidget
 from taggit.models import Tag
+from taggit.utils import _parse_tags
 
 from accounts.admin import CheckedRelationsAdmin, OwnedRowsAdmin
 
@@ -42,7 +44,24 @@ class SuggestingInput(forms.TextInput):
 
 
 class TagSuggestingInput(SuggestingInput, TagWidget):
-    """taggit's tag input (it shows a post's tags as "a, b") with suggestions."""
+    """taggit's tag input (it shows a post's tags as "a, b") with suggestions, in the order the
+    author gave them (taggit sorts them by name)."""
+
+    def format_value(self, value):
+        if value is None or isinstance(value, str):
+            return super().format_value(value)
+        return ", ".join(f'"{tag.name}"' if "," in tag.name else tag.name for tag in value)
+
+
+def tags_in_typed_order(text):
+    """taggit's reading of a tag field ("a, b" or "a b", quotes for commas) in the order the
+    author typed them, which the pages show; taggit's own sorts them (TAGGIT_TAGS_FROM_STRING)."""
+
+    def position(name):
+        found = re.search(rf'(?:^|[,\s"]){re.escape(name)}(?=$|[,\s"])', text)
+        return found.start() if found else len(text)
+
+    return sorted(_parse_tags(text), key=position)
 
 
 # The post form, top to bottom: model fields, the path typed as text, and read-only notes
@@ -113,6 +132,8 @@ class PostAdminForm(forms.ModelForm):
             self.fields["author"].required = False
             self.fields["author"].help_text = "Left empty: whoever saves the post."
         if "tags" in self.fields:
+            if self.instance.pk:
+                self.initial["tags"] = self.instance.tag_list
             self.fields["tags"].widget = TagSuggestingInput(
                 lambda: TaggedPost.objects.tags_of(visible).values_list("name", flat=True),
                 attrs={"class": "tag-input", "size": 60},

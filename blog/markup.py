@@ -47,6 +47,7 @@ class Picture:
     srcset: str
     alt: str
     caption: str
+    large: str = ""  # the file a click on the picture opens (its original), if any
 
 
 # --- Markdown: token rules shared by the post and comment parsers -------------------------
@@ -63,7 +64,9 @@ def place_pictures(state):
     the post does not have shows as a visible note."""
     pictures = state.env.get("pictures") or {}
     for block in state.tokens:
+        links_open = 0
         for index, token in enumerate(block.children or ()):
+            links_open += {"link_open": 1, "link_close": -1}.get(token.type, 0)
             if token.type != "image" or not token.attrGet("src").startswith("image:"):
                 continue
             key = token.attrGet("src").removeprefix("image:")
@@ -86,6 +89,8 @@ def place_pictures(state):
                 loading="lazy",
             )
             token.meta["is_picture"] = True
+            if picture.large and not links_open:  # a link the author wrote around it wins
+                token.meta["large"] = picture.large
 
 
 def make_figures(state):
@@ -111,6 +116,16 @@ def make_figures(state):
             inline.children.append(
                 _html_token(f"<figcaption>{escapeHtml(str(caption))}</figcaption>")
             )
+
+
+def render_picture(self, tokens, index, options, env):
+    """One of the post's pictures, inside a plain link to its large rendition: a click opens
+    it, with no script."""
+    token = tokens[index]
+    image = self.image(tokens, index, options, env)
+    if not token.meta.get("large"):
+        return image
+    return f'<a class="picture-link" href="{escapeHtml(token.meta["large"])}">{image}</a>'
 
 
 def heading_anchors(state):
@@ -236,6 +251,7 @@ def post_parser():
     parser.core.ruler.push("figures", make_figures)
     parser.core.ruler.push("heading_anchors", heading_anchors)
     parser.add_render_rule("fence", render_code)
+    parser.add_render_rule("image", render_picture)
     parser.add_render_rule("th_open", render_cell)
     parser.add_render_rule("td_open", render_cell)
     parser.add_render_rule("footnote_ref", render_footnote_ref)
@@ -279,7 +295,7 @@ WORDPRESS_CLASSES = ALIGNMENTS | IMAGE_SIZES | {"wp-caption"}
 POST_CLASSES = {
     "div": {"highlight", "footnote", "gallery"} | WORDPRESS_CLASSES,
     "span": PYGMENTS_CLASSES | {"missing-picture"},
-    "a": {"headerlink", "footnote-ref", "footnote-backref"},
+    "a": {"headerlink", "footnote-ref", "footnote-backref", "picture-link"},
     "img": WORDPRESS_CLASSES,
     # embed-card: a link standing in for embedded media (tooling/shortcodes.py).
     # gallery: the pictures of a [gallery] or a block-editor gallery, as a grid.

@@ -13,7 +13,7 @@ from taggit.models import Tag
 
 from pagecache import cached_until_change
 
-from .models import Path, Post, TaggedPost, post_from_share_token
+from .models import Path, Post, TaggedPost, post_from_share_token, related_posts_of
 from .pagination import page_or_404
 from .search import Filters, add_snippets, clean_query, facets, matching_posts
 
@@ -28,13 +28,30 @@ def checked_date(year, month=1, day=1):
         raise Http404("No such date.") from None
 
 
-def listing(request, posts, template, *, empty_is_404=False, **context):
-    """Render one page of `posts` (already filtered) with whatever else the page needs."""
-    posts = posts.select_related("author", "path").prefetch_related("tags", "images")
-    page = page_or_404(request, posts, settings.BLOG_POSTS_PER_PAGE)
+def for_entries(posts):
+    """What an entry shows of each post, fetched with it: author, path, tags, pictures."""
+    return posts.select_related("author", "path").with_tags().prefetch_related("images")
+
+
+def has_several_authors():
+    """Bylines are shown only on a blog where more than one person has published."""
+    return cached_until_change(
+        "several-authors", lambda: Post.objects.published().has_several_authors()
+    )
+
+
+def listing(request, posts, template, *, empty_is_404=False, pinned=(), **context):
+    """Render one page of `posts` (already filtered) with whatever else the page needs; each
+    entry (pinned ones too) with its related posts."""
+    page = page_or_404(request, for_entries(posts), settings.BLOG_POSTS_PER_PAGE)
     if empty_is_404 and not page.paginator.count:
         raise Http404("Nothing here.")
-    return render(request, template, {"page": page, "posts": page.object_list, **context})
+    entries = [*pinned, *page.object_list]
+    related = related_posts_of(entries)
+    for post in entries:
+        post.related = related[post.pk]
+    context.update(page=page, posts=page.object_list, pinned=pinned)
+    return render(request, template, {"show_byline": has_several_authors(), **context})
 
 
 @require_GET
@@ -42,12 +59,7 @@ def index(request):
     """The newest posts, grouped by day; on the first page the pinned posts come first."""
     pinned = []
     if request.GET.get("page", "1") == "1":
-        pinned = (
-            Post.objects.published()
-            .filter(pinned=True)
-            .select_related("author", "path")
-            .prefetch_related("tags", "images")
-        )
+        pinned = list(for_entries(Post.objects.published().filter(pinned=True)))
     posts = Post.objects.published().filter(pinned=False)
     return listing(request, posts, "blog/post_list.html", pinned=pinned)
 
@@ -132,11 +144,18 @@ def post_detail(request, year, month, day, slug):
     """The permalink page: the post, its neighbours and related posts (and whatever the
     template adds: the comments app's section)."""
     posts = Post.objects.published().at(year, month, day, slug)
-    post = get_object_or_404(
-        posts.select_related("author", "path").prefetch_related("tags", "images")
-    )
+    post = get_object_or_404(for_entries(posts))
+    picture = next(iter(post.images.all()), None)
     context = {
         "post": post,
+        "show_byline": has_several_authors(),
+        "share_picture": picture
+        and {  # og:image wants an absolute address
+            "url": request.build_absolute_uri(picture.display.url),
+            "width": picture.width,
+            "height": picture.height,
+            "alt": picture.alt,
+        },
         "related_posts": post.related_posts(),
         "previous_post": post.neighbour(newer=False),
         "next_post": post.neighbour(newer=True),
@@ -159,7 +178,7 @@ def page_detail(request, page):
 def gallery(request, year, month, day, slug):
     """Every picture of a post, each linking to its full size."""
     posts = Post.objects.published().at(year, month, day, slug).select_related("author", "path")
-    post = get_object_or_404(posts.prefetch_related("tags", "images"))
+    post = get_object_or_404(posts.with_tags().prefetch_related("images"))
     if not post.images.all():
         raise Http404("This post has no pictures.")
     return render(request, "blog/post_gallery.html", {"post": post})

@@ -193,6 +193,8 @@ else:
 
 # "Café" and "café" are one tag, as WordPress's slug says.
 TAGGIT_CASE_INSENSITIVE = True
+# A post's tags are shown in the order its author typed them (taggit's parser sorts them).
+TAGGIT_TAGS_FROM_STRING = "blog.admin.tags_in_typed_order"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

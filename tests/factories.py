@@ -38,7 +38,7 @@ def make_post(
     **fields,
 ):
     post = Post(
-        title=title or f"Post number {next(_numbers)}",
+        title=f"Post number {next(_numbers)}" if title is None else title,
         author=author or make_user(),
         path=path if isinstance(path, Path) else make_path(path),
         body=body,

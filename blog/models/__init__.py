@@ -17,6 +17,7 @@ from .posts import (
     TagRedirect,
     next_change_by_clock,
     post_from_share_token,
+    related_posts_of,
     unique_slug,
 )
 
@@ -35,6 +36,7 @@ __all__ = [
     "make_segment",
     "next_change_by_clock",
     "post_from_share_token",
+    "related_posts_of",
     "split_path",
     "unique_slug",
     "validate_segment",

@@ -76,6 +76,7 @@ class PostImage(models.Model):
             srcset=self.srcset,
             alt=self.alt,
             caption=self.caption,
+            large=self.original.url,
         )
 
     @property

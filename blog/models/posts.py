@@ -2,6 +2,8 @@
 
 import datetime
 import math
+import re
+from collections import Counter, defaultdict
 from urllib.parse import unquote
 
 from django.conf import settings
@@ -15,6 +17,7 @@ from django.db.models import Count, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
@@ -27,6 +30,10 @@ from .paths import Path, is_reachable
 SHARE_SALT = "blog.shared-draft"
 WORDS_PER_MINUTE = 230
 RELATED_CANDIDATES = 200  # newest posts of each tag considered for "related posts"
+RELATED_ON_LISTINGS = 5  # "Related posts:" under each entry of a listing, titles only
+FIRST_WORDS = 8  # what names a post without a title
+# What a link to a post (related posts, neighbours, navigation) reads of it.
+LINK_FIELDS = ("title", "first_words", "kind", "page_path", "slug", "pub_date", "published_at")
 
 
 def first_moment_of(day):
@@ -51,6 +58,11 @@ def validate_within_calendar(moment):
         raise ValidationError("Choose a time between 2 January of year 1 and 30 December 9999.")
 
 
+def opening(text):
+    """The first words of a text: the name of a post without a title."""
+    return Truncator(" ".join(text.split()[: FIRST_WORDS + 1])).words(FIRST_WORDS)[:300]
+
+
 class PostQuerySet(models.QuerySet):
     def readable(self):
         """Visible to readers, posts and pages: published, and not scheduled for later."""
@@ -72,7 +84,7 @@ class PostQuerySet(models.QuerySet):
             .pages()
             .filter(parent=None)
             .order_by("menu_order", "title", "id")
-            .only("title", "page_path", "kind", "slug", "pub_date")
+            .only(*LINK_FIELDS)
         )
 
     def scheduled(self):
@@ -148,6 +160,18 @@ class PostQuerySet(models.QuerySet):
 
     def by(self, author):
         return self.filter(author=author)
+
+    def with_tags(self):
+        """Each post's tags prefetched in the order the author gave them (Post.tag_list)."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "tagged_items", queryset=TaggedPost.objects.select_related("tag").order_by("id")
+            )
+        )
+
+    def has_several_authors(self):
+        """More than one person wrote these posts (a byline then tells them apart)."""
+        return len(self.order_by().values("author").distinct()[:2]) > 1
 
     def refresh_search_vectors(self):
         """Store each post's weighted search vector: title A, tags B, body C (PostgreSQL; on
@@ -281,7 +305,17 @@ class Post(models.Model):
         MARKDOWN = "markdown", "Markdown"
         HTML = "html", "HTML (paragraphs at blank lines, as WordPress and blosxom wrote it)"
 
-    title = models.CharField(max_length=300)
+    title = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="May be left empty, as in a diary: the date and the footer carry the post.",
+    )
+    first_words = models.CharField(
+        max_length=300,
+        blank=True,
+        editable=False,
+        help_text="A post without a title: the first words of its text, its name in links.",
+    )
     slug = models.SlugField(
         max_length=200,
         blank=True,
@@ -396,7 +430,7 @@ class Post(models.Model):
         ]
 
     def __str__(self):
-        return self.title
+        return self.display_title
 
     def save(self, *args, **kwargs):
         if not self._state.adding and kwargs.get("update_fields") is None:
@@ -504,12 +538,13 @@ class Post(models.Model):
 
     def _save_with_free_slug(self, *args, **kwargs):
         self.pub_date = timezone.localdate(self.published_at)
-        base = self.slug or slug_of(self.title) or self.kind
+        base = self.slug or slug_of(self.title or opening(self.body)) or self.kind
         for _attempt in range(5):
             self.slug = unique_slug(base, self._slug_is_taken)
             if self.is_page:
                 self.page_path = self.page_address(self.slug)
             self.render()
+            self.first_words = "" if self.title else opening(self.body_text)
             try:
                 # A savepoint: losing a race for the slug leaves the outer transaction usable.
                 with transaction.atomic():
@@ -539,6 +574,34 @@ class Post(models.Model):
     def is_scheduled(self):
         """The instance twin of PostQuerySet.scheduled()."""
         return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
+
+    @property
+    def display_title(self):
+        """The title, or the first words of the text of a post without one."""
+        return self.title or self.first_words
+
+    @property
+    def gallery_title(self):
+        """The gallery page's heading: “Pictures of “Harbour””, but a title that says so
+        already (“Pictures of the harbour”) as it is."""
+        if re.match(r"(pictures|photos|images)\b", self.display_title, re.IGNORECASE):
+            return self.display_title
+        return f"Pictures of “{self.display_title}”"
+
+    @property
+    def thumbnails(self):
+        """The pictures to show as thumbnails under the text: all of several, the one picture
+        only when the text does not show it already."""
+        pictures = list(self.images.all())
+        if len(pictures) == 1 and pictures[0].display.url in self.body_html:
+            return []
+        return pictures
+
+    @property
+    def tag_list(self):
+        """The tags in the order the author gave them (taggit's through rows are numbered in
+        the order they were added)."""
+        return [item.tag for item in self.tagged_items.all()] if self.pk else []
 
     @property
     def has_excerpt(self):
@@ -608,39 +671,8 @@ class Post(models.Model):
 
     def related_posts(self, limit=6):
         """Other published posts sharing the most tags (ties: newer first), each with
-        `shared_tags`. Uses the post's prefetched tags.
-
-        Candidates are the RELATED_CANDIDATES newest posts of each of this post's tags, read
-        from the (tag, post) index: a tag on 20,000 posts costs the same as one on 20."""
-        tags = list(self.tags.all())
-        if not tags:
-            return []
-        newest = [
-            TaggedPost.objects.filter(tag=tag)
-            .order_by("-content_object_id")
-            .values("content_object_id")[:RELATED_CANDIDATES]
-            for tag in tags
-        ]
-        if connection.features.supports_slicing_ordering_in_compound:
-            # One UNION ALL of index-only scans: PostgreSQL plans it in a few milliseconds.
-            candidates = Q(pk__in=newest[0].union(*newest[1:], all=True))
-        else:
-            candidates = Q()
-            for ids in newest:
-                candidates |= Q(pk__in=ids)
-        related = list(
-            Post.objects.published()
-            .filter(candidates)
-            .exclude(pk=self.pk)
-            .filter(tagged_items__tag__in=tags)
-            .annotate(shared=Count("tagged_items"))
-            .order_by("-shared", "-published_at", "-id")
-            .only("title", "kind", "page_path", "slug", "pub_date", "published_at")
-            .prefetch_related("tags")[:limit]
-        )
-        for post in related:
-            post.shared_tags = sorted((t for t in post.tags.all() if t in tags), key=str)
-        return related
+        `shared_tags`. Uses the post's prefetched tags (see related_posts_of)."""
+        return related_posts_of([self], limit=limit)[self.pk]
 
     def neighbour(self, *, newer):
         """The next newer (or older) published post, or None."""
@@ -656,12 +688,51 @@ class Post(models.Model):
                 published_at=self.published_at, id__gte=self.id
             )
             order = ("-published_at", "-id")
-        return (
-            posts.published()
-            .order_by(*order)
-            .only("title", "kind", "page_path", "slug", "pub_date")
-            .first()
-        )
+        return posts.published().order_by(*order).only(*LINK_FIELDS).first()
+
+
+def related_posts_of(posts, *, limit=RELATED_ON_LISTINGS):
+    """{post id: its related posts} for every post of a page, in one query however many
+    posts: other published posts sharing the most of its tags (ties: newer first), each with
+    `shared_tags`. Uses the posts' prefetched tags (PostQuerySet.with_tags).
+
+    Candidates are the RELATED_CANDIDATES newest posts of each tag, read from the (tag, post)
+    index: a tag on 20,000 posts costs the same as one on 20."""
+    tags_of = {post.pk: post.tag_list for post in posts}
+    tag_ids = sorted({tag.pk for tags in tags_of.values() for tag in tags})
+    if not tag_ids:
+        return {pk: [] for pk in tags_of}
+    newest = [
+        TaggedPost.objects.filter(tag=tag_id)
+        .order_by("-content_object_id")
+        .values("content_object_id")[:RELATED_CANDIDATES]
+        for tag_id in tag_ids
+    ]
+    if connection.features.supports_slicing_ordering_in_compound:
+        # One UNION ALL of index-only scans: PostgreSQL plans it in a few milliseconds.
+        candidates = Q(pk__in=newest[0].union(*newest[1:], all=True))
+    else:
+        candidates = Q()
+        for ids in newest:
+            candidates |= Q(pk__in=ids)
+    # The candidates' (tag, post) rows, each with what a link to the post needs: one query.
+    fields = ("id", *LINK_FIELDS)
+    rows = TaggedPost.objects.filter(
+        tag__in=tag_ids, content_object__in=Post.objects.published().filter(candidates)
+    ).values_list("tag_id", *(f"content_object__{name}" for name in fields))
+    posts_with, link_values = defaultdict(set), {}
+    for tag_id, *values in rows:
+        posts_with[tag_id].add(values[0])
+        link_values[values[0]] = values
+    published_at = {pk: values[fields.index("published_at")] for pk, values in link_values.items()}
+    related = {}
+    for pk, tags in tags_of.items():
+        shared = Counter(other for tag in tags for other in posts_with[tag.pk] if other != pk)
+        ranked = sorted(shared, key=lambda other: (shared[other], published_at[other], other))
+        related[pk] = [Post.from_db(rows.db, fields, link_values[o]) for o in ranked[::-1][:limit]]
+        for post in related[pk]:
+            post.shared_tags = [tag for tag in tags if post.pk in posts_with[tag.pk]]
+    return related
 
 
 class VectorRefresh:
@@ -700,7 +771,7 @@ def post_from_share_token(token):
     BLOG_SHARE_DRAFT_DAYS, signing.BadSignature when it was altered, Post.DoesNotExist."""
     max_age = datetime.timedelta(days=settings.BLOG_SHARE_DRAFT_DAYS)
     pk = signing.loads(token, salt=SHARE_SALT, max_age=max_age)
-    return Post.objects.select_related("author", "path").prefetch_related("tags").get(pk=pk)
+    return Post.objects.select_related("author", "path").with_tags().get(pk=pk)
 
 
 class PageManager(PostManager):

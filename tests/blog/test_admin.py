@@ -138,3 +138,12 @@ def registered_admin():
     from django.contrib import admin
 
     return admin.site._registry[Post]
+
+
+def test_tags_typed_in_the_admin_keep_their_order(admin_client):
+    form = post_form(tags='zebra, apple, "big, small", mango')
+    assert admin_client.post("/admin/blog/post/add/", form).status_code == 302
+    post = Post.objects.get()
+    assert [tag.name for tag in post.tag_list] == ["zebra", "apple", "big, small", "mango"]
+    edit = admin_client.get(f"/admin/blog/post/{post.pk}/change/").content.decode()
+    assert 'value="zebra, apple, &quot;big, small&quot;, mango"' in edit

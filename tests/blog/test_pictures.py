@@ -229,3 +229,61 @@ def test_a_refused_upload_is_explained_and_nothing_is_stored(
     assert not PostImage.objects.exists()
     media = settings.MEDIA_ROOT
     assert not media.exists() or not any(path.is_file() for path in media.rglob("*"))
+
+
+def test_a_picture_opens_its_large_rendition(client, db):
+    post = make_post(body="Before.")
+    picture = make_picture(post=post, alt="Harbour")
+    post.body = f"Before.\n\n![](image:{picture.pk})\n\n[![Linked](image:{picture.pk})](https://example.com/)"
+    post.save()
+    opening = (
+        f'<a class="picture-link" href="{picture.original.url}" rel="noopener">'
+        f'<img src="{picture.display.url}"'
+    )
+    assert post.body_html.count(opening) == 1  # a link the author put around one stays theirs
+    assert '<a href="https://example.com/" rel="noopener"><img' in post.body_html
+    assert opening in client.get(post.get_absolute_url()).content.decode()
+
+
+def test_a_post_with_one_picture_shows_it_once(client, db):
+    post = make_post(body="Before.")
+    picture = make_picture(post=post)
+    post.body = f"Before.\n\n{picture.reference}"
+    post.save()
+    for url in ("/", post.get_absolute_url()):
+        page = client.get(url).content.decode()
+        assert page.count(f'src="{picture.display.url}"') == 1, url
+        assert picture.thumbnail.url not in page and "thumbnail" not in page, url
+        assert "1 picture" not in page, url
+
+
+def test_a_lone_picture_the_text_does_not_show_is_a_thumbnail_opening_it(client, db):
+    post = make_post(body="No picture in the text.")
+    picture = make_picture(post=post)
+    page = client.get("/").content.decode()
+    assert f'<a href="{picture.original.url}"><img src="{picture.thumbnail.url}"' in page
+    assert "See more thumbnails" not in page
+
+
+def test_the_gallery_title_says_pictures_once(client, db):
+    harbour = make_post(title="Pictures of the harbour")
+    make_picture(post=harbour)
+    page = client.get(harbour.get_gallery_url()).content.decode()
+    assert "<h1>Pictures of the harbour</h1>" in page
+    assert "<title>Pictures of the harbour — " in page and "Pictures of “Pictures" not in page
+    kilo = make_post(title="Kilo summit")
+    make_picture(post=kilo)
+    assert (
+        "<h1>Pictures of “Kilo summit”</h1>" in client.get(kilo.get_gallery_url()).content.decode()
+    )
+
+
+def test_permalink_with_a_picture_has_og_image(client, db):
+    post = make_post(body="Text.")
+    picture = make_picture(post=post, alt="Harbour", width=1600, height=1000)
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert f'<meta property="og:image" content="http://testserver{picture.display.url}">' in page
+    assert '<meta property="og:image:alt" content="Harbour">' in page
+    assert '<meta name="twitter:card" content="summary_large_image">' in page
+    plain = client.get(make_post().get_absolute_url()).content.decode()
+    assert "og:image" not in plain and "twitter:card" not in plain

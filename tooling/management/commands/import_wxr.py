@@ -328,12 +328,16 @@ class Command(BaseCommand):
                 names = ", ".join(f"[{name}]" for name in sorted(converted.left))
                 self.skipped_shortcodes.append(f"{item.label}: {names}")
         summary = item.meta.get(wxr.SUMMARY_META, item.excerpt)
-        # WordPress titles are HTML: shown as text, tags dropped, entities decoded once.
-        title = as_text(item.title) or Truncator(strip_tags(body)).words(8, truncate="…")
+        # WordPress titles are HTML: shown as text, tags dropped, entities decoded once. A post
+        # without one stays without (its date and footer carry it); a page is named in the
+        # site's navigation, so it gets its first words.
+        title = as_text(item.title)
         is_page = item.post_type == "page"
+        if is_page and not title:
+            title = Truncator(strip_tags(body)).words(8, truncate="…") or "Untitled"
         return {
             "kind": Post.Kind.PAGE if is_page else Post.Kind.POST,
-            "title": title[:300] or "Untitled",
+            "title": title[:300],
             "slug": slug_of(unquote(item.post_name)),
             "author": author,
             "path": None if is_page else self.path_of(item),
