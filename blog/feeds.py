@@ -84,7 +84,7 @@ class PostFeed(SiteFeed):
         return reverse("blog:index")
 
     def item_title(self, item):
-        return item.title
+        return item.display_title
 
     def item_description(self, item):
         return self.entry_html(item, item.body_html)

@@ -13,7 +13,7 @@ from taggit.models import Tag
 
 from pagecache import cached_until_change
 
-from .models import Path, Post, TaggedPost, post_from_share_token, related_posts_of
+from .models import LINK_FIELDS, Path, Post, TaggedPost, post_from_share_token, related_posts_of
 from .pagination import page_or_404
 from .search import Filters, add_snippets, clean_query, facets, matching_posts
 
@@ -85,9 +85,7 @@ def archive(request, year, month=None, day=None):
         if not context["months"]:
             raise Http404("Nothing was published that year.")
         titles = list(
-            posts.order_by("published_at", "id").only(
-                "title", "slug", "pub_date", "kind", "page_path", "published_at"
-            )[: YEAR_AT_A_GLANCE + 1]
+            posts.order_by("published_at", "id").only(*LINK_FIELDS)[: YEAR_AT_A_GLANCE + 1]
         )
         context["year_titles"] = titles[:YEAR_AT_A_GLANCE]
         context["year_is_long"] = len(titles) > YEAR_AT_A_GLANCE

@@ -68,7 +68,7 @@ class CommentFeed(SiteFeed):
         return reverse("comments:recent")
 
     def item_title(self, comment):
-        return f"Comment on {comment.post.title} by {comment.author_name}"
+        return f"Comment on {comment.post.display_title} by {comment.author_name}"
 
     def item_link(self, comment):
         return comment.get_absolute_url()

@@ -235,7 +235,7 @@ class Comment(models.Model):
             return
         state = "is awaiting your moderation" if self.is_held else "was published"
         # A name or title is one line: a line break in it could forge headers or mail lines.
-        name, title = one_line(self.author_name), one_line(self.post.title)
+        name, title = one_line(self.author_name), one_line(self.post.display_title)
         body = (
             f"{name} commented on “{title}”; the comment {state}.\n\n"
             f"{self.body}\n\nOn the site: {site_url}{self.get_absolute_url()}\n"

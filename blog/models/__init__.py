@@ -9,6 +9,7 @@ from .paths import (
     validate_segment,
 )
 from .posts import (
+    LINK_FIELDS,
     LegacyUrl,
     Page,
     Post,
@@ -22,6 +23,7 @@ from .posts import (
 )
 
 __all__ = [
+    "LINK_FIELDS",
     "MAX_PATH_LENGTH",
     "LegacyUrl",
     "Page",

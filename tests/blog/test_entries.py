@@ -143,3 +143,22 @@ def test_the_admin_accepts_a_post_without_title(client, db):
     assert response.status_code == 302, response.content.decode()[:3000]
     post = Post.objects.get()
     assert post.title == "" and str(post) == "Rain all day." and post.slug == "rain-all-day"
+
+
+def test_a_post_without_title_is_named_by_its_first_words_everywhere(client, db):
+    import feedparser
+
+    from comments.models import Comment
+
+    post = make_post(title="", body="Walked up to the trig point before breakfast today.")
+    Comment.objects.create(
+        post=post, author_name="Rita", author_email="r@example.com", body="Nice.", status="approved"
+    )
+    words = post.display_title
+    assert words.startswith("Walked up to the trig")
+    entries = feedparser.parse(client.get("/feed/").content).entries
+    assert entries[0].title == words
+    assert words in client.get("/comments/").content.decode()
+    assert words in client.get(f"/{post.pub_date:%Y}/").content.decode()
+    comment_entries = feedparser.parse(client.get("/comments/feed/").content).entries
+    assert words in comment_entries[0].title
