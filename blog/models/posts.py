@@ -716,14 +716,17 @@ def related_posts_of(posts, *, limit=RELATED_ON_LISTINGS):
         for ids in newest:
             candidates |= Q(pk__in=ids)
     # The candidates' (tag, post) rows, each with what a link to the post needs: one query.
-    fields = ("id", *LINK_FIELDS)
+    # In the model's field order, as Model.from_db() reads the values of a partial row.
+    wanted = {"id", *LINK_FIELDS}
+    fields = tuple(f.attname for f in Post._meta.concrete_fields if f.attname in wanted)
     rows = TaggedPost.objects.filter(
         tag__in=tag_ids, content_object__in=Post.objects.published().filter(candidates)
     ).values_list("tag_id", *(f"content_object__{name}" for name in fields))
     posts_with, link_values = defaultdict(set), {}
+    pk_at = fields.index("id")
     for tag_id, *values in rows:
-        posts_with[tag_id].add(values[0])
-        link_values[values[0]] = values
+        posts_with[tag_id].add(values[pk_at])
+        link_values[values[pk_at]] = values
     published_at = {pk: values[fields.index("published_at")] for pk, values in link_values.items()}
     related = {}
     for pk, tags in tags_of.items():

@@ -90,10 +90,16 @@ def test_related_posts_on_a_page_match_each_posts_own(db):
     second = make_post(title="Second", tags=["b", "c"])
     for post in (first, second):
         post = Post.objects.with_tags().get(pk=post.pk)
-        assert [p.title for p in post.related_posts()] == {
+        related = post.related_posts()
+        assert [p.title for p in related] == {
             "First": ["Shares two", "Second", "Shares one"],
             "Second": ["First", "Shares one", "Shares two"],
         }[post.title]
+        # Each a whole link: its address is the post's own (the partial rows' fields in place).
+        for other in related:
+            stored = Post.objects.get(pk=other.pk)
+            assert other.get_absolute_url() == stored.get_absolute_url()
+            assert (other.slug, other.pub_date) == (stored.slug, stored.pub_date)
 
 
 def test_a_post_without_title_has_no_invented_heading(client, db):

@@ -69,7 +69,7 @@ def test_author_writes_previews_and_publishes_a_post_with_a_picture(
     )
     page.fill("#id_images-0-alt", "Boats in a dark blue harbour")
     page.click("input[name=_continue]")
-    assert "was added successfully" in page.locator(".messagelist").inner_text()
+    assert "Saved as a draft" in page.locator(".messagelist").inner_text()
 
     reference = page.locator("td.field-reference p").first.inner_text()
     assert re.fullmatch(r'!\[Boats in a dark blue harbour\]\(image:\d+ ""\)', reference)
@@ -119,8 +119,12 @@ def test_author_writes_previews_and_publishes_a_post_with_a_picture(
         picture.thumbnail.url,
     }
     assert page.locator("article figcaption").inner_text() == "The harbour at dusk"
-    page.click("text=See all 1 picture")
-    assert page.locator(".gallery img").count() == 1
+    # One picture is shown once (no "see all 1 picture"), and opens its large rendition.
+    assert page.locator(".gallery-link").count() == 0
+    page.click("article figure a")
+    page.wait_for_url(re.compile(re.escape(picture.original.url) + "$"))
+    page.go_back()
+    assert page.locator("article figcaption").inner_text() == "The harbour at dusk"
 
     other = browser.new_context(base_url=live_server.url).new_page()
     log_in(other, "bob")
