@@ -188,3 +188,24 @@ def test_the_search_page_costs_a_constant_number_of_queries(client, django_asser
     search(client, q="moon")  # warm the sidebar fragment
     with django_assert_max_num_queries(9):
         search(client, q="moon")
+
+
+def test_snippets_leave_out_the_heading_sign(client):
+    words = [f"filler{number}" for number in range(150)]
+    body = " ".join(words[:70]) + " the needle.\n\n## Findings\n\n" + " ".join(words[70:])
+    make_post(title="Long", body=body)
+    snippet = search(client, q="needle").context["posts"][0].snippet_html
+    assert "<mark>needle</mark>" in snippet and "Findings" in snippet
+    assert "¶" not in snippet
+
+
+def test_the_migration_takes_the_heading_sign_out_of_stored_text():
+    import importlib
+
+    from django.apps import apps
+
+    post = make_post(title="Headed", body="## Findings\n\nText.")
+    Post.objects.filter(pk=post.pk).update_quietly(body_text="Findings¶ Text.")  # as stored
+    migration = importlib.import_module("blog.migrations.0017_body_text_without_heading_signs")
+    migration.drop_heading_signs(apps, None)
+    assert Post.objects.values_list("body_text", flat=True).get(pk=post.pk) == "Findings Text."
