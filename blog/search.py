@@ -2,21 +2,23 @@
 
 PostgreSQL: a stored, weighted search vector (title A, tags B, body C) behind a GIN index,
 `websearch_to_tsquery` syntax ("quoted phrases", -exclusions, or), ranked, with ts_headline
-snippets. SQLite (the embedded default): every word (or quoted phrase) must appear in the title,
-a tag or the body, -words must not; title matches first. The same page and filters on both.
+snippets. SQLite (the embedded default): the FTS5 index of blog.models.search_index, words
+stemmed the same way, the same syntax read by parse_terms(), ranked by bm25 with the same
+weights, snippets by FTS5. The same page and filters on both.
 """
 
+import itertools
 import re
-import shlex
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Count, F, FloatField, Func, Value
+from django.db.models.expressions import RawSQL
 
 from .markup import MATCH_END, MATCH_START, highlight_snippet
-from .models import Post, TaggedPost
+from .models import Post, TaggedPost, search_index
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 10
@@ -85,41 +87,65 @@ def matching_posts(query_text, filters):
             .annotate(rank=SearchRank(F("search_vector"), query))
             .order_by("-rank", "-published_at", "-id")
         )
-    include, exclude = parse_terms(query_text)
-    if not include:
+    match = index_match(query_text)
+    if not match:
         return posts.none()
-    for term in include:
-        posts = posts.filter(_term_matches(term))
-    for term in exclude:
-        posts = posts.exclude(_term_matches(term))
-    title_match = Case(
-        When(title__icontains=include[0], then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
+    table = search_index.TABLE
+    found = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match])
+    return (
+        posts.filter(pk__in=found)
+        .annotate(rank=IndexRank(match, F("pk")))
+        .order_by("rank", "-published_at", "-id")  # bm25: the lower, the better
     )
-    return posts.annotate(rank=title_match).order_by("-rank", "-published_at", "-id")
+
+
+# What a query is read as (as PostgreSQL's websearch_to_tsquery reads it): "quoted phrases",
+# -left-out words, and "or" between alternatives; every other word must appear.
+QUERY_TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
 
 def parse_terms(query_text):
-    """(words or phrases to find, words or phrases to exclude), as SQLite search reads them."""
-    try:
-        tokens = shlex.split(query_text)
-    except ValueError:  # an unbalanced quote: read it as plain words
-        tokens = query_text.replace('"', " ").replace("'", " ").split()
-    include, exclude = [], []
-    for token in tokens[:MAX_TERMS]:
-        if token.lower() == "or":
+    """The alternatives a query names ("or" between them): each a pair (words or phrases to
+    find, words or phrases to leave out)."""
+    alternatives = [([], [])]
+    for match in itertools.islice(QUERY_TERM.finditer(query_text), MAX_TERMS):
+        minus, phrase, word = match.groups()
+        if word is not None and word.lower() == "or":
+            alternatives.append(([], []))
             continue
-        if token.startswith("-") and len(token) > 1:
-            exclude.append(token[1:])
-        elif token.strip("-"):
-            include.append(token)
-    return include, exclude
+        if word is not None:
+            minus, phrase = ("-", word[1:]) if word.startswith("-") else ("", word)
+        if re.search(r"[^\W_]", phrase):  # a letter or digit: something the index holds
+            include, exclude = alternatives[-1]
+            (exclude if minus else include).append(phrase)
+    return alternatives
 
 
-def _term_matches(term):
-    tagged = TaggedPost.objects.filter(content_object=OuterRef("pk"), tag__name__icontains=term)
-    return Q(title__icontains=term) | Q(body_text__icontains=term) | Exists(tagged)
+def index_match(query_text):
+    """The query as an FTS5 MATCH expression built of quoted strings alone, so that no text a
+    reader types is read as FTS5 syntax (NEAR, *, ^, AND, columns…); "" when nothing is left."""
+    quoted = lambda term: '"' + term.replace('"', '""') + '"'  # noqa: E731
+    alternatives = [
+        " AND ".join(map(quoted, include)) + "".join(f" NOT {quoted(term)}" for term in exclude)
+        for include, exclude in parse_terms(query_text)
+        if include  # (a left-out word alone finds nothing)
+    ]
+    return " OR ".join(f"({alternative})" for alternative in alternatives)
+
+
+class IndexRank(Func):
+    """bm25 of a post's row in the SQLite index, the title weighing most, then the tags, then
+    the body (as PostgreSQL's default weights A, B, C: 1, 0.4, 0.2)."""
+
+    template = (
+        f"(SELECT bm25({search_index.TABLE}, 1.0, 0.4, 0.2) FROM {search_index.TABLE}"
+        f" WHERE {search_index.TABLE} MATCH %(expressions)s)"
+    )
+    arg_joiner = f" AND {search_index.TABLE}.rowid = "
+    output_field = FloatField()
+
+    def __init__(self, match, post_id):
+        super().__init__(Value(match), post_id)
 
 
 def add_snippets(posts, query_text):
@@ -144,24 +170,23 @@ def add_snippets(posts, query_text):
             .values_list("pk", "headline")
         )
     else:
-        include, _exclude = parse_terms(query_text)
-        headlines = {post.pk: sqlite_snippet(post.body_text, include) for post in posts}
+        headlines = index_snippets([post.pk for post in posts], index_match(query_text))
     for post in posts:
         post.snippet_html = highlight_snippet(headlines.get(post.pk, ""))
 
 
-def sqlite_snippet(text, terms, width=240):
-    """About `width` characters of `text` around the first match, the matches marked."""
-    lowered = text.lower()
-    positions = [lowered.find(term.lower()) for term in terms if term]
-    positions = [position for position in positions if position >= 0]
-    start = max(0, min(positions) - width // 3) if positions else 0
-    snippet = text[start : start + width]
-    for term in sorted({term for term in terms if term}, key=len, reverse=True):
-        snippet = re.sub(
-            re.escape(term), lambda m: f"{MATCH_START}{m.group(0)}{MATCH_END}", snippet, flags=re.I
+def index_snippets(post_ids, match):
+    """{post id: about SNIPPET_WORDS words of its body around the matches, marked} from the
+    SQLite index; whole words, "…" where the body goes on."""
+    table = search_index.TABLE
+    body = search_index.COLUMNS.index("body")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT rowid, snippet({table}, {body}, %s, %s, '…', {SNIPPET_WORDS}) FROM {table}"
+            f" WHERE {table} MATCH %s AND rowid IN ({', '.join(['%s'] * len(post_ids))})",
+            [MATCH_START, MATCH_END, match, *post_ids],
         )
-    return ("… " if start else "") + snippet + (" …" if start + width < len(text) else "")
+        return dict(cursor.fetchall())
 
 
 def facets(posts):
