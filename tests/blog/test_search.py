@@ -321,6 +321,12 @@ def test_a_retagged_post_is_found_by_its_new_tag_not_its_old_once_committed(clie
     assert fresh_titles(client, "zeppelin") == []
 
 
+def test_posts_are_no_longer_found_by_a_deleted_tag(client, committed):
+    committed(lambda: make_post(title="Tagged", body="words", tags=["zeppelin"]))
+    committed(lambda: Tag.objects.get(name="zeppelin").delete())
+    assert fresh_titles(client, "zeppelin") == []
+
+
 def test_a_deleted_post_leaves_nothing_behind_in_the_index(client, committed):
     one = committed(lambda: make_post(title="One", body="heron"))
     two = committed(lambda: make_post(title="Two", body="heron"))
