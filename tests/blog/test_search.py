@@ -266,6 +266,14 @@ def test_snippets_are_whole_words_without_the_heading_sign(client):
     assert set(text.replace(".", " ").split()) <= {*words, "Findings", "the", "needle"}
 
 
+def test_the_second_page_of_results_numbers_on_from_the_first(client):
+    for number in range(12):
+        make_post(title=f"Moon {number}")
+    assert '<ol class="search-results">' in search(client, q="moon").content.decode()
+    second = search(client, q="moon", page="2").content.decode()
+    assert '<ol class="search-results" start="11">' in second
+
+
 def fresh_titles(client, query):
     """The titles found, rendered afresh (what the page cache keeps is test_page_cache's)."""
     cache.clear()
