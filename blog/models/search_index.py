@@ -4,6 +4,7 @@ written here (PostQuerySet.refresh_search_vectors, once per transaction on commi
 blog.search; a trigger removes the row of a deleted post. PostgreSQL keeps a vector column
 instead and has no such table."""
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
 TABLE = "blog_post_search"
@@ -12,7 +13,10 @@ COLUMNS = ("title", "tags", "body")  # the order bm25() weighs and snippet() num
 
 def store(posts):
     """Write (again) the index rows of `posts`, a queryset; returns how many were written."""
-    ids_sql, ids_params = posts.order_by().values("pk").query.sql_with_params()
+    try:
+        ids_sql, ids_params = posts.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # (pk__in=[]: a tag no post carries was renamed or deleted)
+        return 0
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {TABLE} WHERE rowid IN ({ids_sql})", ids_params)
         cursor.execute(

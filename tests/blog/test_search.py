@@ -373,3 +373,12 @@ def test_the_migration_takes_the_heading_sign_out_of_stored_text():
     migration = importlib.import_module("blog.migrations.0017_body_text_without_heading_signs")
     migration.drop_heading_signs(apps, None)
     assert Post.objects.values_list("body_text", flat=True).get(pk=post.pk) == "Findings Text."
+
+
+def test_renaming_or_deleting_a_tag_no_post_carries_changes_no_search(client):
+    make_post(title="Tagged", body="words", tags=["zeppelin"])
+    unused = Tag.objects.create(name="unused")
+    unused.name = "still unused"
+    unused.save()
+    unused.delete()
+    assert titles(search(client, q="zeppelin")) == ["Tagged"]
