@@ -2,9 +2,9 @@
 
 PostgreSQL: a stored, weighted search vector (title A, tags B, body C) behind a GIN index,
 `websearch_to_tsquery` syntax ("quoted phrases", -exclusions, or), ranked, with ts_headline
-snippets. SQLite (the embedded default): the FTS5 index of blog.models.search_index, words
-stemmed the same way, the same syntax read by parse_terms(), ranked by bm25 with the same
-weights, snippets by FTS5. The same page and filters on both.
+snippets. SQLite (the embedded default): the FTS5 index of blog.models.search_index (words
+stemmed by Porter's English stemmer), the same syntax read by parse_terms(), ranked by bm25 with
+the same weights, snippets by FTS5. The same page and filters on both.
 """
 
 import itertools
