@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, F, FloatField, Func, Value
+from django.db.models import Count, F, FloatField
 from django.db.models.expressions import RawSQL
 
 from .markup import MATCH_END, MATCH_START, highlight_snippet
@@ -78,25 +78,39 @@ def clean_query(text):
 
 
 def matching_posts(query_text, filters):
-    """Published posts matching the query and filters, best first (a queryset)."""
+    """Published posts matching the query and filters (a queryset; best_first() ranks them)."""
     posts = filters.apply(Post.objects.published())
     if uses_postgres():
-        query = SearchQuery(query_text, search_type="websearch", config=settings.BLOG_SEARCH_CONFIG)
-        return (
-            posts.filter(search_vector=query)
-            .annotate(rank=SearchRank(F("search_vector"), query))
-            .order_by("-rank", "-published_at", "-id")
-        )
+        return posts.filter(search_vector=web_search(query_text))
     match = index_match(query_text)
     if not match:
         return posts.none()
     table = search_index.TABLE
-    found = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match])
-    return (
-        posts.filter(pk__in=found)
-        .annotate(rank=IndexRank(match, F("pk")))
-        .order_by("rank", "-published_at", "-id")  # bm25: the lower, the better
-    )
+    return posts.filter(pk__in=RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match]))
+
+
+def best_first(posts, query_text):
+    """The posts matching_posts() found, ranked: best first, then newest first."""
+    if uses_postgres():
+        rank = SearchRank(F("search_vector"), web_search(query_text))
+        return posts.annotate(rank=rank).order_by("-rank", "-published_at", "-id")
+    match, table = index_match(query_text), search_index.TABLE
+    if not match:
+        return posts
+    # The index joined, so that one FTS5 scan ranks every match (a subquery per post counts
+    # each word's posts again for every post: seconds for thousands of matches). The "+" keeps
+    # SQLite from looking the index up once per post instead. Only this ranked query joins it
+    # (its SQL names blog_post, which a subquery would rename): facets take `posts` as it was.
+    where = [f"blog_post.id = +{table}.rowid", f"{table} MATCH %s"]
+    joined = posts.extra(tables=[table], where=where, params=[match])
+    # bm25 with PostgreSQL's default weights for A, B, C: title 1, tags 0.4, body 0.2; lower
+    # is better.
+    rank = RawSQL(f"bm25({table}, 1.0, 0.4, 0.2)", [], output_field=FloatField())
+    return joined.annotate(rank=rank).order_by("rank", "-published_at", "-id")
+
+
+def web_search(query_text):
+    return SearchQuery(query_text, search_type="websearch", config=settings.BLOG_SEARCH_CONFIG)
 
 
 # What a query is read as (as PostgreSQL's websearch_to_tsquery reads it): "quoted phrases",
@@ -133,27 +147,12 @@ def index_match(query_text):
     return " OR ".join(f"({alternative})" for alternative in alternatives)
 
 
-class IndexRank(Func):
-    """bm25 of a post's row in the SQLite index, the title weighing most, then the tags, then
-    the body (as PostgreSQL's default weights A, B, C: 1, 0.4, 0.2)."""
-
-    template = (
-        f"(SELECT bm25({search_index.TABLE}, 1.0, 0.4, 0.2) FROM {search_index.TABLE}"
-        f" WHERE {search_index.TABLE} MATCH %(expressions)s)"
-    )
-    arg_joiner = f" AND {search_index.TABLE}.rowid = "
-    output_field = FloatField()
-
-    def __init__(self, match, post_id):
-        super().__init__(Value(match), post_id)
-
-
 def add_snippets(posts, query_text):
     """Give each post of a result page `snippet_html`: its body around the matched words."""
     if not posts:
         return
     if uses_postgres():
-        query = SearchQuery(query_text, search_type="websearch", config=settings.BLOG_SEARCH_CONFIG)
+        query = web_search(query_text)
         headlines = dict(
             Post.objects.filter(pk__in=[post.pk for post in posts])
             .annotate(
