@@ -615,6 +615,8 @@ BLOCK_TAG = re.compile(
     re.IGNORECASE,
 )
 TAG = re.compile(r"<[^>]*>")
+# The "¶" link heading_anchors() adds: a sign for the eye, not a word of the post.
+HEADING_LINK = re.compile(r'<a class="headerlink"[^>]*>[^<]*</a>')
 SPACES = re.compile(r"\s+")
 # ts_headline and the SQLite search mark the matched words with these two control characters,
 # which never occur in stored text (the sanitiser drops them).
@@ -624,6 +626,7 @@ MATCH_START, MATCH_END = "\x02", "\x03"
 def plain_text(html):
     """The words of sanitised HTML, tags turned into spaces, entities decoded."""
     # Blocks become spaces; inline elements vanish, so "<em>word</em>," stays "word,".
+    html = HEADING_LINK.sub("", html)
     text = htmllib.unescape(TAG.sub("", BLOCK_TAG.sub(" ", html)))
     text = text.replace(MATCH_START, "").replace(MATCH_END, "")
     return SPACES.sub(" ", text).strip()

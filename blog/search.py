@@ -2,21 +2,23 @@
 
 PostgreSQL: a stored, weighted search vector (title A, tags B, body C) behind a GIN index,
 `websearch_to_tsquery` syntax ("quoted phrases", -exclusions, or), ranked, with ts_headline
-snippets. SQLite (the embedded default): every word (or quoted phrase) must appear in the title,
-a tag or the body, -words must not; title matches first. The same page and filters on both.
+snippets. SQLite (the embedded default): the FTS5 index of blog.models.search_index (words
+stemmed by Porter's English stemmer), the same syntax read by parse_terms(), ranked by bm25 with
+the same weights, snippets by FTS5. The same page and filters on both.
 """
 
+import itertools
 import re
-import shlex
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Count, F, FloatField
+from django.db.models.expressions import RawSQL
 
 from .markup import MATCH_END, MATCH_START, highlight_snippet
-from .models import Post, TaggedPost
+from .models import Post, TaggedPost, search_index
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 10
@@ -76,50 +78,73 @@ def clean_query(text):
 
 
 def matching_posts(query_text, filters):
-    """Published posts matching the query and filters, best first (a queryset)."""
+    """Published posts matching the query and filters (a queryset; best_first() ranks them)."""
     posts = filters.apply(Post.objects.published())
     if uses_postgres():
-        query = SearchQuery(query_text, search_type="websearch", config=settings.BLOG_SEARCH_CONFIG)
-        return (
-            posts.filter(search_vector=query)
-            .annotate(rank=SearchRank(F("search_vector"), query))
-            .order_by("-rank", "-published_at", "-id")
-        )
-    include, exclude = parse_terms(query_text)
-    if not include:
+        return posts.filter(search_vector=web_search(query_text))
+    match = index_match(query_text)
+    if not match:
         return posts.none()
-    for term in include:
-        posts = posts.filter(_term_matches(term))
-    for term in exclude:
-        posts = posts.exclude(_term_matches(term))
-    title_match = Case(
-        When(title__icontains=include[0], then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    return posts.annotate(rank=title_match).order_by("-rank", "-published_at", "-id")
+    table = search_index.TABLE
+    return posts.filter(pk__in=RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match]))
+
+
+def best_first(posts, query_text):
+    """The posts matching_posts() found, ranked: best first, then newest first."""
+    if uses_postgres():
+        rank = SearchRank(F("search_vector"), web_search(query_text))
+        return posts.annotate(rank=rank).order_by("-rank", "-published_at", "-id")
+    match, table = index_match(query_text), search_index.TABLE
+    if not match:
+        return posts
+    # The index joined, so that one FTS5 scan ranks every match (a subquery per post counts
+    # each word's posts again for every post: seconds for thousands of matches). The "+" keeps
+    # SQLite from looking the index up once per post instead. Only this ranked query joins it
+    # (its SQL names blog_post, which a subquery would rename): facets take `posts` as it was.
+    where = [f"blog_post.id = +{table}.rowid", f"{table} MATCH %s"]
+    joined = posts.extra(tables=[table], where=where, params=[match])
+    # bm25 with PostgreSQL's default weights for A, B, C: title 1, tags 0.4, body 0.2; lower
+    # is better.
+    rank = RawSQL(f"bm25({table}, 1.0, 0.4, 0.2)", [], output_field=FloatField())
+    return joined.annotate(rank=rank).order_by("rank", "-published_at", "-id")
+
+
+def web_search(query_text):
+    return SearchQuery(query_text, search_type="websearch", config=settings.BLOG_SEARCH_CONFIG)
+
+
+# What a query is read as (as PostgreSQL's websearch_to_tsquery reads it): "quoted phrases",
+# -left-out words, and "or" between alternatives; every other word must appear.
+QUERY_TERM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
 
 def parse_terms(query_text):
-    """(words or phrases to find, words or phrases to exclude), as SQLite search reads them."""
-    try:
-        tokens = shlex.split(query_text)
-    except ValueError:  # an unbalanced quote: read it as plain words
-        tokens = query_text.replace('"', " ").replace("'", " ").split()
-    include, exclude = [], []
-    for token in tokens[:MAX_TERMS]:
-        if token.lower() == "or":
+    """The alternatives a query names ("or" between them): each a pair (words or phrases to
+    find, words or phrases to leave out)."""
+    alternatives = [([], [])]
+    for match in itertools.islice(QUERY_TERM.finditer(query_text), MAX_TERMS):
+        minus, phrase, word = match.groups()
+        if word is not None and word.lower() == "or":
+            alternatives.append(([], []))
             continue
-        if token.startswith("-") and len(token) > 1:
-            exclude.append(token[1:])
-        elif token.strip("-"):
-            include.append(token)
-    return include, exclude
+        if word is not None:
+            minus, phrase = ("-", word[1:]) if word.startswith("-") else ("", word)
+        if re.search(r"[^\W_]", phrase):  # a letter or digit: something the index holds
+            include, exclude = alternatives[-1]
+            (exclude if minus else include).append(phrase)
+    return alternatives
 
 
-def _term_matches(term):
-    tagged = TaggedPost.objects.filter(content_object=OuterRef("pk"), tag__name__icontains=term)
-    return Q(title__icontains=term) | Q(body_text__icontains=term) | Exists(tagged)
+def index_match(query_text):
+    """The query as an FTS5 MATCH expression built of quoted strings alone, so that no text a
+    reader types is read as FTS5 syntax (NEAR, *, ^, AND, columns…); "" when nothing is left."""
+    quoted = lambda term: '"' + term.replace('"', '""') + '"'  # noqa: E731
+    alternatives = [
+        " AND ".join(map(quoted, include)) + "".join(f" NOT {quoted(term)}" for term in exclude)
+        for include, exclude in parse_terms(query_text)
+        if include  # (a left-out word alone finds nothing)
+    ]
+    return " OR ".join(f"({alternative})" for alternative in alternatives)
 
 
 def add_snippets(posts, query_text):
@@ -127,7 +152,7 @@ def add_snippets(posts, query_text):
     if not posts:
         return
     if uses_postgres():
-        query = SearchQuery(query_text, search_type="websearch", config=settings.BLOG_SEARCH_CONFIG)
+        query = web_search(query_text)
         headlines = dict(
             Post.objects.filter(pk__in=[post.pk for post in posts])
             .annotate(
@@ -144,24 +169,23 @@ def add_snippets(posts, query_text):
             .values_list("pk", "headline")
         )
     else:
-        include, _exclude = parse_terms(query_text)
-        headlines = {post.pk: sqlite_snippet(post.body_text, include) for post in posts}
+        headlines = index_snippets([post.pk for post in posts], index_match(query_text))
     for post in posts:
         post.snippet_html = highlight_snippet(headlines.get(post.pk, ""))
 
 
-def sqlite_snippet(text, terms, width=240):
-    """About `width` characters of `text` around the first match, the matches marked."""
-    lowered = text.lower()
-    positions = [lowered.find(term.lower()) for term in terms if term]
-    positions = [position for position in positions if position >= 0]
-    start = max(0, min(positions) - width // 3) if positions else 0
-    snippet = text[start : start + width]
-    for term in sorted({term for term in terms if term}, key=len, reverse=True):
-        snippet = re.sub(
-            re.escape(term), lambda m: f"{MATCH_START}{m.group(0)}{MATCH_END}", snippet, flags=re.I
+def index_snippets(post_ids, match):
+    """{post id: about SNIPPET_WORDS words of its body around the matches, marked} from the
+    SQLite index; whole words, "…" where the body goes on."""
+    table = search_index.TABLE
+    body = search_index.COLUMNS.index("body")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT rowid, snippet({table}, {body}, %s, %s, '…', {SNIPPET_WORDS}) FROM {table}"
+            f" WHERE {table} MATCH %s AND rowid IN ({', '.join(['%s'] * len(post_ids))})",
+            [MATCH_START, MATCH_END, match, *post_ids],
         )
-    return ("… " if start else "") + snippet + (" …" if start + width < len(text) else "")
+        return dict(cursor.fetchall())
 
 
 def facets(posts):

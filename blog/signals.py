@@ -1,14 +1,15 @@
 """What has to follow a change to models this app does not own, which it can only hear about:
 tags added to or removed from a post (taggit's manager), a tag saved or deleted (taggit's
 model), an author's name changed (the user model, saved by Django's auth admin). Each refreshes
-the posts' search vectors where tags changed, and retires the cached pages (once per
-transaction). Changes to the blog's own models retire the cache in their own save()."""
+the posts' search vectors (on SQLite: their rows of the search index) where tags changed, and
+retires the cached pages (once per transaction). Changes to the blog's own models retire the
+cache in their own save()."""
 
 import hashlib
 import unicodedata
 
 from django.conf import settings
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils.text import slugify
 from taggit.models import Tag
 
@@ -34,6 +35,13 @@ def tag_saved(sender, instance, created, **kwargs):
         tagged = Post.objects.filter(tagged_items__tag=instance).values_list("pk", flat=True)
         refresh_search_vectors_on_commit(list(tagged))
         retire()  # a new tag is on no page until a post carries it
+
+
+def tag_deleting(sender, instance, **kwargs):
+    """The posts that carry a tag about to go: their search text loses its name when the
+    deletion commits (its rows go by cascade, which tells no m2m_changed)."""
+    tagged = Post.objects.filter(tagged_items__tag=instance).values_list("pk", flat=True)
+    refresh_search_vectors_on_commit(list(tagged))
 
 
 def tag_deleted(sender, instance, **kwargs):
@@ -72,6 +80,7 @@ def tag_slug_checked(sender, instance, **kwargs):
 
 def connect():
     pre_save.connect(tag_slug_checked, sender=Tag, dispatch_uid="blog.tag_slug_checked")
+    pre_delete.connect(tag_deleting, sender=Tag, dispatch_uid="blog.tag_deleting")
     post_delete.connect(tag_deleted, sender=Tag, dispatch_uid="blog.tag_deleted")
     post_save.connect(person_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="blog.person")
     post_delete.connect(person_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="blog.gone")

@@ -15,7 +15,7 @@ from pagecache import cached_until_change
 
 from .models import LINK_FIELDS, Path, Post, TaggedPost, post_from_share_token, related_posts_of
 from .pagination import page_or_404
-from .search import Filters, add_snippets, clean_query, facets, matching_posts
+from .search import Filters, add_snippets, best_first, clean_query, facets, matching_posts
 
 MAX_TAGS_IN_INTERSECTION = 3
 
@@ -315,9 +315,8 @@ def search(request):
     context = {"query": query_text, "filters": filters, "page": None, "facets": None}
     if query_text:
         posts = matching_posts(query_text, filters)
-        page = page_or_404(
-            request, posts.select_related("author", "path").prefetch_related("tags"), 10
-        )
+        ranked = best_first(posts, query_text).select_related("author", "path")
+        page = page_or_404(request, ranked.prefetch_related("tags"), 10)
         add_snippets(page.object_list, query_text)
         context.update(page=page, posts=page.object_list)
         if page.paginator.count:

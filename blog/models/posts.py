@@ -25,6 +25,7 @@ from pagecache import once_on_commit, retire
 
 from ..converters import slug_of
 from ..markup import MORE_MARKER, POST_BODY_MAX_CHARS, plain_text, render_post
+from . import search_index
 from .paths import Path, is_reachable
 
 SHARE_SALT = "blog.shared-draft"
@@ -174,8 +175,10 @@ class PostQuerySet(models.QuerySet):
         return len(self.order_by().values("author").distinct()[:2]) > 1
 
     def refresh_search_vectors(self):
-        """Store each post's weighted search vector: title A, tags B, body C (PostgreSQL; on
-        other databases search reads the text itself and this does nothing)."""
+        """Store what search reads of each post: on PostgreSQL its weighted search vector
+        (title A, tags B, body C), on SQLite its row of the full-text index (search_index)."""
+        if connection.vendor == "sqlite":
+            return search_index.store(self)
         if connection.vendor != "postgresql":
             return 0
         config = settings.BLOG_SEARCH_CONFIG

@@ -1,7 +1,8 @@
 """Search: the same page and filters on SQLite and PostgreSQL, ranked, with snippets."""
 
 import pytest
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from taggit.models import Tag
 
 from blog.models import Post
@@ -131,6 +132,31 @@ def test_an_edited_body_is_found_by_its_new_words(client):
         "\u202eevil",
         ":*",
         "(((",
+        "*",
+        "walk*",
+        "NEAR(",
+        "NEAR(walk trig, 2)",
+        "AND",
+        "walk AND",
+        "OR walk OR",
+        "NOT walk",
+        "^walk",
+        "-walk",
+        "(",
+        ")",
+        '"""',
+        '"walk',
+        'walk"trig',
+        '-"',
+        "title:walk",
+        "{title tags}: walk",
+        "walk + trig",
+        "w" * 500,
+        "walk " * 100,
+        "😀",
+        "walk 😀 🏔️",
+        "上海",
+        "上海 walk",
     ],
 )
 def test_an_empty_or_hostile_query_gives_a_normal_page(client, query):
@@ -170,10 +196,18 @@ def test_snippets_escape_the_text_around_the_match(client):
     assert "Use <b>" not in page
 
 
+def index_row(post_id):
+    """A post's row of the SQLite search index: (title, tags, body), or None."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT title, tags, body FROM blog_post_search WHERE rowid = %s", [post_id])
+        return cursor.fetchone()
+
+
 def test_postgres_search_uses_the_stored_vector_with_weights():
     post = make_post(title="Weighted title", body="body words", tags=["tagword"])
-    if connection.vendor != "postgresql":  # SQLite reads the text itself: no vector is kept
+    if connection.vendor != "postgresql":  # SQLite keeps a row of its FTS5 index instead
         assert Post.objects.get(pk=post.pk).search_vector is None
+        assert index_row(post.pk) == ("Weighted title", "tagword", "body words")
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT search_vector::text FROM blog_post WHERE id = %s", [post.pk])
@@ -188,3 +222,163 @@ def test_the_search_page_costs_a_constant_number_of_queries(client, django_asser
     search(client, q="moon")  # warm the sidebar fragment
     with django_assert_max_num_queries(9):
         search(client, q="moon")
+
+
+def test_stemming_finds_other_forms_of_a_word(client):
+    make_post(title="Up the hill", body="A short walk to the trig point.")
+    make_post(title="Elsewhere", body="Nothing like that.")
+    assert titles(search(client, q="walking")) == ["Up the hill"]
+    assert titles(search(client, q="trigs")) == ["Up the hill"]
+    assert "<mark>walk</mark>" in search(client, q="walks").content.decode()
+
+
+def test_ranking_puts_a_title_match_before_a_tag_match_before_a_body_match(client):
+    make_post(title="In the body", body="We saw a heron by the river.")
+    make_post(title="Tagged", body="We saw a bird by the river.", tags=["heron"])
+    make_post(title="Heron", body="We saw a bird by the river.")
+    assert titles(search(client, q="heron")) == ["Heron", "Tagged", "In the body"]
+
+
+def test_or_finds_posts_with_either_word(client):
+    make_post(title="Heron", body="grey")
+    make_post(title="Egret", body="white")
+    make_post(title="Gull", body="noisy")
+    assert sorted(titles(search(client, q="heron or egret"))) == ["Egret", "Heron"]
+    assert titles(search(client, q="heron or egret -white")) == ["Heron"]
+
+
+def test_pages_are_never_found(client):
+    from blog.models import Page
+
+    Page(title="About the heron", author=make_user(), body="heron", status="published").save()
+    make_post(title="Heron post", body="heron")
+    assert titles(search(client, q="heron")) == ["Heron post"]
+
+
+def test_snippets_are_whole_words_without_the_heading_sign(client):
+    words = [f"filler{number}" for number in range(150)]
+    body = " ".join(words[:70]) + " the needle.\n\n## Findings\n\n" + " ".join(words[70:])
+    make_post(title="Long", body=body)
+    snippet = search(client, q="needle").context["posts"][0].snippet_html
+    assert "<mark>needle</mark>" in snippet and "Findings" in snippet
+    assert "¶" not in snippet
+    text = snippet.replace("<mark>", "").replace("</mark>", "").replace("…", " ")
+    assert set(text.replace(".", " ").split()) <= {*words, "Findings", "the", "needle"}
+
+
+def test_the_second_page_of_results_numbers_on_from_the_first(client):
+    for number in range(12):
+        make_post(title=f"Moon {number}")
+    assert '<ol class="search-results">' in search(client, q="moon").content.decode()
+    second = search(client, q="moon", page="2").content.decode()
+    assert '<ol class="search-results" start="11">' in second
+
+
+def fresh_titles(client, query):
+    """The titles found, rendered afresh (what the page cache keeps is test_page_cache's)."""
+    cache.clear()
+    return titles(search(client, q=query))
+
+
+@pytest.fixture
+def committed(retirements_on_commit, django_capture_on_commit_callbacks):
+    """committed(change): runs `change` in a transaction and then what waits for its commit,
+    as a real site does; returns what `change` returned."""
+
+    def run(change):
+        # What came before counts as committed: its hooks are done with (see test_retirements).
+        transaction.get_connection().run_on_commit = []
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            return change()
+
+    return run
+
+
+def test_a_new_post_is_found_once_its_transaction_commits(client, committed):
+    def write():
+        make_post(title="Fresh", body="marmalade")
+        return fresh_titles(client, "marmalade")
+
+    assert committed(write) == []
+    assert fresh_titles(client, "marmalade") == ["Fresh"]
+
+
+def test_an_edited_post_is_found_by_its_new_words_not_its_old_once_committed(client, committed):
+    post = committed(lambda: make_post(title="Edited", body="before, marmalade"))
+
+    def edit():
+        post.body = "after the rewrite, jam"
+        post.save()
+        return fresh_titles(client, "jam")
+
+    assert committed(edit) == []
+    assert fresh_titles(client, "jam") == ["Edited"]
+    assert fresh_titles(client, "marmalade") == []
+
+
+def test_a_retagged_post_is_found_by_its_new_tag_not_its_old_once_committed(client, committed):
+    post = committed(lambda: make_post(title="Retagged", body="words", tags=["zeppelin"]))
+    assert fresh_titles(client, "zeppelin") == ["Retagged"]
+
+    def retag():
+        post.tags.set(["airship"])
+        return fresh_titles(client, "airship")
+
+    assert committed(retag) == []
+    assert fresh_titles(client, "airship") == ["Retagged"]
+    assert fresh_titles(client, "zeppelin") == []
+
+
+def test_posts_are_no_longer_found_by_a_deleted_tag(client, committed):
+    committed(lambda: make_post(title="Tagged", body="words", tags=["zeppelin"]))
+    committed(lambda: Tag.objects.get(name="zeppelin").delete())
+    assert fresh_titles(client, "zeppelin") == []
+
+
+def test_a_deleted_post_leaves_nothing_behind_in_the_index(client, committed):
+    one = committed(lambda: make_post(title="One", body="heron"))
+    two = committed(lambda: make_post(title="Two", body="heron"))
+    assert sorted(fresh_titles(client, "heron")) == ["One", "Two"]
+    ids = [one.pk, two.pk]
+    committed(one.delete)
+    committed(Post.objects.filter(pk=two.pk).delete)
+    assert fresh_titles(client, "heron") == []
+    if connection.vendor == "sqlite":
+        assert [index_row(post_id) for post_id in ids] == [None, None]
+
+
+def test_the_migration_indexes_the_posts_that_exist(client):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    post = make_post(title="Old post", body="Indexed before the index existed: heron.")
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DELETE FROM blog_post_search")
+        editor = SimpleNamespace(connection=connection, execute=cursor.execute)
+        migration = importlib.import_module("blog.migrations.0018_sqlite_search_index")
+        migration.index_existing_posts(apps, editor)
+    assert titles(search(client, q="heron")) == [post.title]
+
+
+def test_the_migration_takes_the_heading_sign_out_of_stored_text():
+    import importlib
+
+    from django.apps import apps
+
+    post = make_post(title="Headed", body="## Findings\n\nText.")
+    Post.objects.filter(pk=post.pk).update_quietly(body_text="Findings¶ Text.")  # as stored
+    migration = importlib.import_module("blog.migrations.0017_body_text_without_heading_signs")
+    migration.drop_heading_signs(apps, None)
+    assert Post.objects.values_list("body_text", flat=True).get(pk=post.pk) == "Findings Text."
+
+
+def test_renaming_or_deleting_a_tag_no_post_carries_changes_no_search(client):
+    make_post(title="Tagged", body="words", tags=["zeppelin"])
+    unused = Tag.objects.create(name="unused")
+    unused.name = "still unused"
+    unused.save()
+    unused.delete()
+    assert titles(search(client, q="zeppelin")) == ["Tagged"]
