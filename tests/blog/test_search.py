@@ -358,7 +358,7 @@ def test_the_migration_indexes_the_posts_that_exist(client):
         if connection.vendor == "sqlite":
             cursor.execute("DELETE FROM blog_post_search")
         editor = SimpleNamespace(connection=connection, execute=cursor.execute)
-        migration = importlib.import_module("blog.migrations.0018_sqlite_search_index")
+        migration = importlib.import_module("blog.migrations.0019_sqlite_search_index")
         migration.index_existing_posts(apps, editor)
     assert titles(search(client, q="heron")) == [post.title]
 
@@ -370,7 +370,7 @@ def test_the_migration_takes_the_heading_sign_out_of_stored_text():
 
     post = make_post(title="Headed", body="## Findings\n\nText.")
     Post.objects.filter(pk=post.pk).update_quietly(body_text="Findings¶ Text.")  # as stored
-    migration = importlib.import_module("blog.migrations.0017_body_text_without_heading_signs")
+    migration = importlib.import_module("blog.migrations.0018_body_text_without_heading_signs")
     migration.drop_heading_signs(apps, None)
     assert Post.objects.values_list("body_text", flat=True).get(pk=post.pk) == "Findings Text."
 
@@ -382,3 +382,10 @@ def test_renaming_or_deleting_a_tag_no_post_carries_changes_no_search(client):
     unused.save()
     unused.delete()
     assert titles(search(client, q="zeppelin")) == ["Tagged"]
+
+
+def test_facets_come_after_the_results_with_a_link_to_them(client, db):
+    make_post(title="Moon walk", tags=["moon"])
+    page = client.get("/search/", {"q": "moon"}).content.decode()
+    assert page.index('class="search-results"') < page.index('class="search-facets"')
+    assert 'href="#narrow"' in page and 'id="narrow"' in page

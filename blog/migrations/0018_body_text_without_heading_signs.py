@@ -19,7 +19,7 @@ def drop_heading_signs(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("blog", "0016_tag_redirect")]
+    dependencies = [("blog", "0017_post_title_optional")]
 
     operations = [
         migrations.RunPython(drop_heading_signs, migrations.RunPython.noop, elidable=True),

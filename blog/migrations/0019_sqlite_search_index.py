@@ -29,7 +29,7 @@ def index_existing_posts(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("blog", "0017_body_text_without_heading_signs"),
+        ("blog", "0018_body_text_without_heading_signs"),
         ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
     ]
 
