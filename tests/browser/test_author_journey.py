@@ -119,11 +119,24 @@ def test_author_writes_previews_and_publishes_a_post_with_a_picture(
         picture.thumbnail.url,
     }
     assert page.locator("article figcaption").inner_text() == "The harbour at dusk"
-    # One picture is shown once (no "see all 1 picture"), and opens its large rendition.
+    # One picture is shown once (no "see all 1 picture"); it opens its large rendition over
+    # the page, and Escape or the Back button closes it, back at the picture.
     assert page.locator(".gallery-link").count() == 0
-    page.click("article figure a")
-    page.wait_for_url(re.compile(re.escape(picture.original.url) + "$"))
+    permalink = page.url
+    large = page.locator("dialog.lightbox img")
+    page.click("article figure a.picture-link")
+    large.wait_for()
+    assert large.get_attribute("src").endswith(picture.original.url)
+    assert large.evaluate("img => img.complete && img.naturalWidth") == picture.original_width
+    page.keyboard.press("Escape")
+    page.wait_for_url(permalink)
+    assert not page.locator("dialog.lightbox").evaluate("d => d.open")
+    assert page.evaluate("document.activeElement.classList.contains('picture-link')")
+    page.click("article figure a.picture-link")
+    large.wait_for()
     page.go_back()
+    page.wait_for_url(permalink)
+    assert not page.locator("dialog.lightbox").evaluate("d => d.open")
     assert page.locator("article figcaption").inner_text() == "The harbour at dusk"
 
     other = browser.new_context(base_url=live_server.url).new_page()
