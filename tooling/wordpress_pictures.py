@@ -3,13 +3,16 @@
 WordPress posts embed resized copies of an upload (name-1024x768.jpg), sizes asked for in the
 query (name.jpg?w=604), srcset lists of them, links to the full size, on the site's own host or
 a CDN's. Each such reference names one upload: its *key*, the file's place below uploads/ with
-the size suffix and query dropped. A picture is imported once per post and key."""
+the size suffix and query dropped. A picture is imported once per post and key, its file found
+below --media-dir or fetched from the old site (MediaSource)."""
 
 import html
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from .fetch import FetchRefused, fetch
 
 PICTURE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
 IMG_TAG = re.compile(r"<img\b[^>]{0,5000}>", re.IGNORECASE)
@@ -140,3 +143,70 @@ def rewritten(text, local):
 
     text = LINKED_IMG.sub(picture, text)
     return LINK_TAG.sub(link, text), unresolved
+
+
+MAX_PICTURE_BYTES = 20 * 1024 * 1024  # a download larger than this is refused
+
+
+class MediaSource:
+    """Where pictures come from: --media-dir (a copy of wp-content/uploads: the file as named,
+    else the upload it is a size of), then the old site (only the export's own hosts). A file
+    fetched once is kept (in `downloads`) for the other posts that show it."""
+
+    def __init__(self, media_dir, hosts, downloads):
+        self.media_dir, self.hosts, self.downloads = media_dir, hosts, downloads
+        self.refused = {}  # URL → why it could not be had
+        self.fetched = {}  # URL → (name, file in downloads)
+
+    def get(self, url):
+        """(file name, bytes), or None with the reason in `refused`."""
+        found = self.from_folder(url)
+        if found is not None:
+            return found.name, found.read_bytes()
+        if self.hosts is None:
+            self.refused.setdefault(url, self.why_not(url))
+            return None
+        if url in self.fetched:
+            name, stored = self.fetched[url]
+            return name, stored.read_bytes()
+        if url in self.refused:
+            return None
+        try:
+            fetched = fetch(url, allowed_hosts=self.hosts, max_bytes=MAX_PICTURE_BYTES)
+        except FetchRefused as refusal:
+            self.refused[url] = f"not fetched: {refusal}"
+            return None
+        stored = self.downloads / f"{len(self.fetched)}"
+        stored.write_bytes(fetched.content)
+        self.fetched[url] = (fetched.name, stored)
+        return fetched.name, fetched.content
+
+    def from_folder(self, url):
+        """The file below --media-dir: as named below uploads/ (or at the end of the address,
+        folders dropped from the front: a multisite's sites/2/2014/05/x.jpg, our own
+        /media/images/2014/05/x.jpg), else the upload a resized copy was made from."""
+        if self.media_dir is None:
+            return None
+        root = self.media_dir.resolve()
+        for key in keys_of(url):
+            parts = key.split("/")
+            for start in range(len(parts)):
+                candidate = (self.media_dir / "/".join(parts[start:])).resolve()
+                if root in candidate.parents and candidate.is_file():
+                    return candidate
+        return None
+
+    def why_not(self, url):
+        if url in self.refused:
+            return self.refused[url]
+        if self.media_dir is None and self.hosts is None:
+            return "give --media-dir or --fetch-media to import it"
+        if self.hosts is None:
+            return "not under --media-dir; --fetch-media would try the old site"
+        return "not under --media-dir and not fetched"
+
+
+def hosts_of(site):
+    """The hosts an export names: the site's own and its uploads'."""
+    urls = [site.link, *(item.attachment_url for item in site.items if item.attachment_url)]
+    return {urlsplit(url).hostname for url in urls if urlsplit(url).hostname}

@@ -30,7 +30,7 @@ from blog.models import (
     make_segment,
 )
 from comments.models import Comment, refresh_comment_counts
-from tooling import fetch, shortcodes, wxr
+from tooling import shortcodes, wxr
 from tooling import wordpress_pictures as pictures
 
 # What WordPress kept from the public, and why; such a post is imported as a draft (its
@@ -52,7 +52,6 @@ COMMENT_STATUS = {
     "trash": Comment.Status.REMOVED,
 }
 IMPORTED_TYPES = {"post", "page"}
-MAX_PICTURE_BYTES = 20 * 1024 * 1024  # a download larger than this is refused
 # The block editor's galleries: a list of pictures (WordPress 5), or pictures in the figure
 # itself (has-nested-images, WordPress 5.9 on).
 BLOCK_GALLERY = re.compile(
@@ -102,9 +101,9 @@ class Command(BaseCommand):
             raise CommandError(f"--media-dir {media_dir} is not a folder.")
         try:
             with tempfile.TemporaryDirectory() as downloads, transaction.atomic():
-                self.media = MediaSource(
+                self.media = pictures.MediaSource(
                     FilePath(media_dir) if media_dir else None,
-                    hosts_of(site) if fetch_media else None,
+                    pictures.hosts_of(site) if fetch_media else None,
                     FilePath(downloads),
                 )
                 self.import_site(site, default_author)
@@ -678,70 +677,6 @@ def as_text(html):
     """A WordPress title or name (HTML) as the text it shows: tags dropped, entities decoded
     once ("Ping 1 &laquo; Tellyworth" → "Ping 1 « Tellyworth")."""
     return unescape(strip_tags(html)).strip()
-
-
-class MediaSource:
-    """Where pictures come from: --media-dir (a copy of wp-content/uploads: the file as named,
-    else the upload it is a size of), then the old site (only the export's own hosts). A file
-    fetched once is kept (in `downloads`) for the other posts that show it."""
-
-    def __init__(self, media_dir, hosts, downloads):
-        self.media_dir, self.hosts, self.downloads = media_dir, hosts, downloads
-        self.refused = {}  # URL → why it could not be had
-        self.fetched = {}  # URL → (name, file in downloads)
-
-    def get(self, url):
-        """(file name, bytes), or None with the reason in `refused`."""
-        found = self.from_folder(url)
-        if found is not None:
-            return found.name, found.read_bytes()
-        if self.hosts is None:
-            self.refused.setdefault(url, self.why_not(url))
-            return None
-        if url in self.fetched:
-            name, stored = self.fetched[url]
-            return name, stored.read_bytes()
-        if url in self.refused:
-            return None
-        try:
-            fetched = fetch.fetch(url, allowed_hosts=self.hosts, max_bytes=MAX_PICTURE_BYTES)
-        except fetch.FetchRefused as refusal:
-            self.refused[url] = f"not fetched: {refusal}"
-            return None
-        stored = self.downloads / f"{len(self.fetched)}"
-        stored.write_bytes(fetched.content)
-        self.fetched[url] = (fetched.name, stored)
-        return fetched.name, fetched.content
-
-    def from_folder(self, url):
-        """The file below --media-dir: as named below uploads/ (or at the end of the address,
-        folders dropped from the front: a multisite's sites/2/2014/05/x.jpg, our own
-        /media/images/2014/05/x.jpg), else the upload a resized copy was made from."""
-        if self.media_dir is None:
-            return None
-        root = self.media_dir.resolve()
-        for key in pictures.keys_of(url):
-            parts = key.split("/")
-            for start in range(len(parts)):
-                candidate = (self.media_dir / "/".join(parts[start:])).resolve()
-                if root in candidate.parents and candidate.is_file():
-                    return candidate
-        return None
-
-    def why_not(self, url):
-        if url in self.refused:
-            return self.refused[url]
-        if self.media_dir is None and self.hosts is None:
-            return "give --media-dir or --fetch-media to import it"
-        if self.hosts is None:
-            return "not under --media-dir; --fetch-media would try the old site"
-        return "not under --media-dir and not fetched"
-
-
-def hosts_of(site):
-    """The hosts an export names: the site's own and its uploads'."""
-    urls = [site.link, *(item.attachment_url for item in site.items if item.attachment_url)]
-    return {urlsplit(url).hostname for url in urls if urlsplit(url).hostname}
 
 
 def parents_first(items):
