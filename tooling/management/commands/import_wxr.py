@@ -422,21 +422,8 @@ class Command(BaseCommand):
         return current != fields or carried != sorted(name.casefold() for name in tags)
 
     def keep_old_urls(self, post, item):
-        if wxr.MARKUP_META in item.meta:  # our own export: the addresses it kept, no others
-            old = set(filter(None, item.meta.get(wxr.OLD_URLS_META, "").splitlines()))
-            for url in old - {"", "/", unquote(post.get_absolute_url())}:
-                LegacyUrl.objects.update_or_create(old_url=url[:500], defaults={"post": post})
-                self.counts["old addresses"] += 1
-            return
-        old = {f"/?p={item.post_id}"} if item.post_id else set()
-        if item.post_id and item.post_type == "page":
-            old.add(f"/?page_id={item.post_id}")
-        if item.link:
-            parts = urlsplit(item.link)
-            # Django hands views the decoded path: /2014/05/上海/, not /2014/05/%e4%b8%8a.../
-            path = re.sub("/{2,}", "/", unquote(parts.path))
-            old.add(path + (f"?{parts.query}" if parts.query else ""))
-        for url in old - {"", "/", unquote(post.get_absolute_url())}:
+        """Register the addresses the item had (they answer 301 to the post)."""
+        for url in old_addresses(item) - {"", "/", unquote(post.get_absolute_url())}:
             LegacyUrl.objects.update_or_create(old_url=url[:500], defaults={"post": post})
             self.counts["old addresses"] += 1
 
@@ -677,6 +664,22 @@ def as_text(html):
     """A WordPress title or name (HTML) as the text it shows: tags dropped, entities decoded
     once ("Ping 1 &laquo; Tellyworth" → "Ping 1 « Tellyworth")."""
     return unescape(strip_tags(html)).strip()
+
+
+def old_addresses(item):
+    """WordPress's addresses of an item: /?p=ID, /?page_id=ID and its permalink, as Django
+    hands them to views (decoded: /2014/05/上海/). An item from our own export lists the
+    addresses it kept, and no others."""
+    if wxr.MARKUP_META in item.meta:
+        return set(filter(None, item.meta.get(wxr.OLD_URLS_META, "").splitlines()))
+    old = {f"/?p={item.post_id}"} if item.post_id else set()
+    if item.post_id and item.post_type == "page":
+        old.add(f"/?page_id={item.post_id}")
+    if item.link:
+        parts = urlsplit(item.link)
+        path = re.sub("/{2,}", "/", unquote(parts.path))
+        old.add(path + (f"?{parts.query}" if parts.query else ""))
+    return old
 
 
 def parents_first(items):
