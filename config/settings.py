@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "taggit",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
 ]
 # Form widgets render with the templates above, so that templates/ can hold our own widgets.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
@@ -332,6 +334,21 @@ COMMENTS_PREVIEW_LIMIT = 30  # previews per window, per IP address
 COMMENTS_DUPLICATE_WINDOW = 300  # the same text again within this many seconds is stored once
 COMMENTS_PER_PAGE = 30
 EMAIL_TIMEOUT = 10
+
+# Background work (mail, webmentions, WebSub pings) leaves the request through Django's tasks
+# framework (the django-tasks backport) on its database backend: the queue is a table, so the
+# embedded default needs nothing else. `manage.py db_worker` runs it; `make run` and `make serve`
+# start one beside the site. TASKS_IMMEDIATE=1 runs each task at once, inside the request (tests).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if os.environ.get("TASKS_IMMEDIATE") == "1"
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
 
 # HTTPS and security headers. DJANGO_HTTPS=0 only for serving plain HTTP on a private address
 # (make serve on 127.0.0.1); behind a proxy that ends TLS, set DJANGO_PROXY_SSL_HEADER=1.
