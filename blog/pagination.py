@@ -49,6 +49,15 @@ def page_or_404(request, queryset, per_page, *, count_scope="posts", count_with=
         count_scope=count_scope,
         count_with=count_with,
     )
+    return asked_page_or_404(request, paginator)
+
+
+def list_page_or_404(request, items, per_page):
+    """The page of the list `items` that ?page= asks for; 404 for one that does not exist."""
+    return asked_page_or_404(request, Paginator(items, per_page))
+
+
+def asked_page_or_404(request, paginator):
     number = request.GET.get("page", "1")
     if number != number.strip().lstrip("0") or not number:
         raise Http404("No such page.")  # one address per page: not ?page=01 or ?page=+1

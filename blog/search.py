@@ -1,24 +1,31 @@
 """Full-text search over published posts.
 
-PostgreSQL: a stored, weighted search vector (title A, tags B, body C) behind a GIN index,
-`websearch_to_tsquery` syntax ("quoted phrases", -exclusions, or), ranked, with ts_headline
-snippets. SQLite (the embedded default): the FTS5 index of blog.models.search_index (words
-stemmed by Porter's English stemmer), the same syntax read by parse_terms(), ranked by bm25 with
-the same weights, snippets by FTS5. The same page and filters on both.
+PostgreSQL: a stored, weighted search vector (title A, tags B, body C), copied by a trigger into
+the narrow table blog_search_entry behind a GIN index and an index by time (migration 0020),
+`websearch_to_tsquery` syntax ("quoted phrases", -exclusions, or); the newest matches ranked
+(SEARCH_RANKED_MATCHES, so that a word in most posts costs what a rare one does), with
+ts_headline snippets. SQLite (the embedded default): the FTS5 index of blog.models.search_index
+(words stemmed by Porter's English stemmer), the same syntax read by parse_terms(), ranked by
+bm25 with the same weights, snippets by FTS5. The same page and filters on both.
 """
 
 import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.search import SearchHeadline, SearchQuery
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, F, FloatField
+from django.db.models import Count, FloatField
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from taggit.models import Tag
 
 from .markup import MATCH_END, MATCH_START, highlight_snippet
-from .models import Post, TaggedPost, search_index
+from .models import Path, Post, TaggedPost, search_index
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 10
@@ -77,36 +84,95 @@ def clean_query(text):
     return " ".join(text.split())[:MAX_QUERY_LENGTH]
 
 
-def matching_posts(query_text, filters):
-    """Published posts matching the query and filters (a queryset; best_first() ranks them)."""
-    posts = filters.apply(Post.objects.published())
-    if uses_postgres():
-        return posts.filter(search_vector=web_search(query_text))
-    match = index_match(query_text)
-    if not match:
-        return posts.none()
-    table = search_index.TABLE
-    return posts.filter(pk__in=RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [match]))
+@dataclass
+class Matches:
+    """What a search found: the ranked matches, best first, each a row (post id, path id,
+    author id, year), and whether more posts matched than were ranked (SEARCH_RANKED_MATCHES)."""
+
+    rows: list
+    more: bool = False
+
+    @property
+    def ids(self):
+        return [row[0] for row in self.rows]
+
+    @property
+    def limit(self):
+        return settings.SEARCH_RANKED_MATCHES
 
 
-def best_first(posts, query_text):
-    """The posts matching_posts() found, ranked: best first, then newest first."""
+def ranked_matches(query_text, filters):
+    """The published posts matching the query and filters, best first, at most
+    SEARCH_RANKED_MATCHES of them: one query, whatever the number of matches.
+
+    PostgreSQL ranks the newest matches (found along blog_search_entry's index by time, in
+    memory however many posts there are); SQLite's FTS5 ranks every match by bm25 and keeps
+    the best."""
+    limit = settings.SEARCH_RANKED_MATCHES
     if uses_postgres():
-        rank = SearchRank(F("search_vector"), web_search(query_text))
-        return posts.annotate(rank=rank).order_by("-rank", "-published_at", "-id")
+        rows = newest_matches_ranked(query_text, filters, limit + 1)
+    else:
+        rows = best_index_matches(query_text, filters, limit + 1)
+    return Matches(rows=rows[:limit], more=len(rows) > limit)
+
+
+def newest_matches_ranked(query_text, filters, limit):
+    """PostgreSQL: the `limit` newest listed posts matching the query and filters, ranked
+    (title A, tags B, body C), ties newest first: rows (id, path id, author id, year)."""
+    config = settings.BLOG_SEARCH_CONFIG
+    query = "websearch_to_tsquery(%s::regconfig, %s)"
+    where = ["listed", "published_at <= %s", f"vector @@ {query}"]
+    params = [timezone.now(), config, query_text]
+    # The filters read the search table's own indexed columns, so that PostgreSQL intersects
+    # indexes (the words', the tag's, the subtree's…) instead of reading a row per match.
+    narrowing = {
+        "path_id IN ({})": filters.path and Path.objects.subtree(filters.path).values("pk"),
+        "tag_ids @> ARRAY[({})]::bigint[]": filters.tag
+        and Tag.objects.filter(slug=filters.tag).values("pk"),
+        "author_id IN ({})": filters.author
+        and get_user_model().objects.filter(username=filters.author).values("pk"),
+    }
+    for condition, subquery in narrowing.items():
+        if subquery:
+            try:
+                sql, subquery_params = subquery.query.sql_with_params()
+            except EmptyResultSet:
+                return []
+            where.append(condition.format(sql))
+            params.extend(subquery_params)
+    if filters.year:
+        where.append("year = %s")
+        params.append(filters.year)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT post_id, path_id, author_id, year, ts_rank(vector, {query})"
+            f" FROM blog_search_entry WHERE {' AND '.join(where)}"
+            " ORDER BY published_at DESC, post_id DESC LIMIT %s",
+            [config, query_text, *params, limit],
+        )
+        newest_first = cursor.fetchall()
+    # sorted() keeps the newest first among equal ranks.
+    return [row[:4] for row in sorted(newest_first, key=lambda row: -row[4])]
+
+
+def best_index_matches(query_text, filters, limit):
+    """SQLite: the `limit` published posts best matching the query and filters in the FTS5
+    index, by bm25, ties newest first: rows (id, path id, author id, year)."""
     match, table = index_match(query_text), search_index.TABLE
     if not match:
-        return posts
+        return []
     # The index joined, so that one FTS5 scan ranks every match (a subquery per post counts
     # each word's posts again for every post: seconds for thousands of matches). The "+" keeps
-    # SQLite from looking the index up once per post instead. Only this ranked query joins it
-    # (its SQL names blog_post, which a subquery would rename): facets take `posts` as it was.
+    # SQLite from looking the index up once per post instead.
     where = [f"blog_post.id = +{table}.rowid", f"{table} MATCH %s"]
-    joined = posts.extra(tables=[table], where=where, params=[match])
+    joined = filters.apply(Post.objects.published()).extra(
+        tables=[table], where=where, params=[match]
+    )
     # bm25 with PostgreSQL's default weights for A, B, C: title 1, tags 0.4, body 0.2; lower
     # is better.
     rank = RawSQL(f"bm25({table}, 1.0, 0.4, 0.2)", [], output_field=FloatField())
-    return joined.annotate(rank=rank).order_by("rank", "-published_at", "-id")
+    ranked = joined.annotate(rank=rank).order_by("rank", "-published_at", "-id")
+    return list(ranked.values_list("pk", "path_id", "author_id", "pub_date__year")[:limit])
 
 
 def web_search(query_text):
@@ -188,33 +254,33 @@ def index_snippets(post_ids, match):
         return dict(cursor.fetchall())
 
 
-def facets(posts):
-    """Counts of the matching posts by path, tag, author and year (four queries)."""
-    ids = posts.order_by().values("pk")
-    by_count = ("-count",)
+def facets(matches):
+    """Counts of the ranked matches by path, tag, author and year: counted from the rows the
+    search gave, with one query each for the names of the paths and authors and for the tags."""
+    paths = Counter(path_id for _, path_id, _, _ in matches.rows if path_id)
+    authors = Counter(author_id for _, _, author_id, _ in matches.rows)
+    years = Counter(year for _, _, _, year in matches.rows)
+    path_names = dict(Path.objects.filter(pk__in=list(paths)).values_list("pk", "full_path"))
+    author_names = {
+        pk: (username, display_name)
+        for pk, username, display_name in get_user_model()
+        .objects.filter(pk__in=list(authors))
+        .values_list("pk", "username", "display_name")
+    }
     return Facets(
-        paths=list(
-            Post.objects.filter(pk__in=ids)
-            .values_list("path__full_path")
-            .annotate(count=Count("id"))
-            .order_by(*by_count, "path__full_path")[:FACET_SIZE]
-        ),
+        paths=sorted(
+            ((path_names[pk], count) for pk, count in paths.items() if pk in path_names),
+            key=lambda item: (-item[1], item[0]),
+        )[:FACET_SIZE],
         tags=list(
-            TaggedPost.objects.filter(content_object__in=ids)
+            TaggedPost.objects.filter(content_object__in=matches.ids)
             .values_list("tag__slug", "tag__name")
             .annotate(count=Count("id"))
-            .order_by(*by_count, "tag__name")[:FACET_SIZE]
+            .order_by("-count", "tag__name")[:FACET_SIZE]
         ),
-        authors=list(
-            Post.objects.filter(pk__in=ids)
-            .values_list("author__username", "author__display_name")
-            .annotate(count=Count("id"))
-            .order_by(*by_count, "author__username")[:FACET_SIZE]
-        ),
-        years=list(
-            Post.objects.filter(pk__in=ids)
-            .values_list("pub_date__year")
-            .annotate(count=Count("id"))
-            .order_by("-pub_date__year")
-        ),
+        authors=sorted(
+            ((*author_names[pk], count) for pk, count in authors.items() if pk in author_names),
+            key=lambda item: (-item[2], item[0]),
+        )[:FACET_SIZE],
+        years=sorted(years.items(), reverse=True),
     )

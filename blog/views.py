@@ -14,8 +14,8 @@ from taggit.models import Tag
 from pagecache import cached_until_change
 
 from .models import LINK_FIELDS, Path, Post, TaggedPost, post_from_share_token, related_posts_of
-from .pagination import page_or_404
-from .search import Filters, add_snippets, best_first, clean_query, facets, matching_posts
+from .pagination import list_page_or_404, page_or_404
+from .search import Filters, add_snippets, clean_query, facets, ranked_matches
 
 MAX_TAGS_IN_INTERSECTION = 3
 
@@ -314,13 +314,15 @@ def search(request):
     filters = Filters.from_query(request.GET)
     context = {"query": query_text, "filters": filters, "page": None, "facets": None}
     if query_text:
-        posts = matching_posts(query_text, filters)
-        ranked = best_first(posts, query_text).select_related("author", "path")
-        page = page_or_404(request, ranked.prefetch_related("tags"), 10)
+        matches = ranked_matches(query_text, filters)
+        page = list_page_or_404(request, matches.ids, 10)
+        position = {post_id: number for number, post_id in enumerate(page.object_list)}
+        found = Post.objects.filter(pk__in=list(position)).select_related("author", "path")
+        page.object_list = sorted(found.prefetch_related("tags"), key=lambda p: position[p.pk])
         add_snippets(page.object_list, query_text)
-        context.update(page=page, posts=page.object_list)
-        if page.paginator.count:
-            context["facets"] = facets(posts)
+        context.update(page=page, posts=page.object_list, matches=matches)
+        if matches.ids:
+            context["facets"] = facets(matches)
     response = render(request, "blog/search.html", context)
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -314,6 +314,10 @@ PAGE_CACHE_QUERY_PARAMETERS = ("page", "q", "path", "tag", "author", "year", "re
 BLOG_SEARCH_CONFIG = os.environ.get(
     "BLOG_SEARCH_CONFIG", "english"
 )  # PostgreSQL text search configuration
+# A search ranks at most this many matches (on PostgreSQL the newest ones, found along an index;
+# on SQLite the best by bm25): a word in most posts costs what a rare one does. The page says
+# when more matched.
+SEARCH_RANKED_MATCHES = int(os.environ.get("SEARCH_RANKED_MATCHES", "500"))
 BLOG_SHARE_DRAFT_DAYS = 7  # how long a "share draft" link works
 
 # Comments. Moderation: "first_time" holds a commenter until one of their comments is approved

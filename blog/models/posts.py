@@ -8,7 +8,6 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
-from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -427,7 +426,6 @@ class Post(models.Model):
             models.Index(
                 fields=["author", "status", "-published_at", "-id"], name="post_author_listing"
             ),
-            GinIndex(fields=["search_vector"], name="post_search"),
             # The front page's pinned posts: few, found without walking the listing.
             models.Index(fields=["-published_at"], condition=Q(pinned=True), name="post_pinned"),
         ]

@@ -389,3 +389,54 @@ def test_facets_come_after_the_results_with_a_link_to_them(client, db):
     page = client.get("/search/", {"q": "moon"}).content.decode()
     assert page.index('class="search-results"') < page.index('class="search-facets"')
     assert 'href="#narrow"' in page and 'id="narrow"' in page
+
+
+def test_a_post_published_or_withdrawn_by_a_bulk_update_is_found_or_not(client):
+    # PostgreSQL's search table follows the posts by a trigger, so even update() (admin
+    # actions, imports) that bypasses save() changes what is found.
+    post = make_post(title="Quietly published", body="quince", published=False)
+    assert titles(search(client, q="quince")) == []
+    Post.objects.filter(pk=post.pk).update(status=Post.Status.PUBLISHED)
+    cache.clear()
+    assert titles(search(client, q="quince")) == ["Quietly published"]
+    Post.objects.filter(pk=post.pk).update(status=Post.Status.DRAFT)
+    cache.clear()
+    assert titles(search(client, q="quince")) == []
+
+
+def test_a_moved_post_is_narrowed_and_counted_under_its_new_path(client):
+    post = make_post(title="Moving", body="walnut", path="/old")
+    make_post(title="Staying", body="walnut", path="/else")
+    from blog.models import Path
+
+    Post.objects.filter(pk=post.pk).update(path=Path.objects.ensure("/new"))
+    cache.clear()
+    assert titles(search(client, q="walnut", path="/new")) == ["Moving"]
+    facets = search(client, q="walnut").context["facets"]
+    assert sorted(facets.paths) == [("/else", 1), ("/new", 1)]
+
+
+def test_a_word_in_more_posts_than_are_ranked_says_so_and_ranks_a_bounded_number(client, settings):
+    settings.SEARCH_RANKED_MATCHES = 3
+    for number in range(5):
+        make_post(title=f"Common {number}", body="lantern", tags=["light"])
+    response = search(client, q="lantern")
+    assert len(response.context["posts"]) == 3
+    text = response.content.decode()
+    assert "More than 3 posts found" in text
+    assert "Counted among the newest 3 matches" in text
+    assert response.context["facets"].tags == [("light", "light", 3)]
+    settings.SEARCH_RANKED_MATCHES = 5
+    cache.clear()
+    response = search(client, q="lantern")
+    assert "5 posts found" in response.content.decode()
+    assert "More than" not in response.content.decode()
+
+
+def test_a_retagged_post_is_narrowed_by_its_new_tag_once_committed(client, committed):
+    post = committed(lambda: make_post(title="Retagged", body="gazebo", tags=["zeppelin"]))
+    committed(lambda: post.tags.set(["airship"]))
+    cache.clear()
+    assert titles(search(client, q="gazebo", tag="airship")) == ["Retagged"]
+    assert titles(search(client, q="gazebo", tag="zeppelin")) == []
+    assert search(client, q="gazebo").context["facets"].tags == [("airship", "airship", 1)]

@@ -1,0 +1,70 @@
+"""Search speed, run by hand: p50 and p99 of the search page rendered uncached (the page cache
+off, the view called in-process), for a broad query (a word in many posts), a narrow one and
+one with a filter, on the database DATABASE_URL names (e.g. bench_large of bench/run.py, or any
+site's copy):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_large SECRET_KEY=x \\
+        .venv/bin/python bench/search.py [--runs 200] [--broad "release notes"] [--narrow kilo]
+
+Prints one line per query: matches ranked, p50, p99 and the slowest, in milliseconds.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ["BLOG_PAGE_CACHE"] = "0"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--broad", default="release notes")
+    parser.add_argument("--narrow", default="zebra")
+    parser.add_argument("--filtered", default="notes", help="the broad word, under a tag")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+
+    from blog.models import Post
+    from blog.search import Filters, ranked_matches
+    from blog.views import search
+
+    tag = Post.objects.published().values_list("tags__slug", flat=True).exclude(tags=None)[:1]
+    factory = RequestFactory(HTTP_HOST="127.0.0.1")
+    queries = [
+        ("broad", {"q": args.broad}),
+        ("narrow", {"q": args.narrow}),
+        ("broad, one tag", {"q": args.filtered, "tag": tag[0] if tag else ""}),
+    ]
+    print(f"{Post.objects.published().count():,} published posts; {args.runs} runs a query")
+    for name, params in queries:
+        matches = ranked_matches(params["q"], Filters.from_query(params))
+        times = []
+        for _ in range(args.runs):
+            request = factory.get("/search/", params)
+            request.user = AnonymousUser()
+            start = time.perf_counter()
+            response = search(request)
+            times.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200
+        times.sort()
+        p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+        more = "+" if matches.more else ""
+        print(
+            f"{name:16} {params}: {len(matches.rows)}{more} ranked;"
+            f" p50 {statistics.median(times):.1f} ms, p99 {p99:.1f} ms, max {times[-1]:.1f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()
