@@ -26,6 +26,7 @@ from blog.models import (
     PathRedirect,
     Post,
     PostImage,
+    TaggedPost,
     TagRedirect,
     make_segment,
 )
@@ -127,7 +128,16 @@ class Command(BaseCommand):
         # exports name them by the path's segment.
         self.ours = site.generator == wxr.GENERATOR
         self.paths = self.paths_for(site.categories)
+        self.path_objects = {}  # full path → Path: looked up once per import
         self.keep_tag_slugs(site)
+        self.tag_objects = {}  # a tag's name, casefolded → Tag
+        # What earlier imports left, read once instead of once per item: the posts' keys,
+        # the old addresses and where they lead.
+        self.known_keys = set(
+            Post.objects.exclude(import_key="").values_list("import_key", flat=True)
+        )
+        self.legacy_urls = dict(LegacyUrl.objects.values_list("old_url", "post_id"))
+        self.commented = []  # posts whose comment counts are refreshed at the end
         self.pages = {}  # WordPress's post id → the page made of it, for its children
         attachments = {}
         self.attachments = {}  # WordPress's post id → attachment
@@ -149,7 +159,8 @@ class Command(BaseCommand):
                     own = attachments.get(item.post_id, [])
                     # Comments on an attachment's own page go with the post that shows it.
                     item.comments += [c for attachment in own for c in attachment.comments]
-                    outcome = self.import_item(item, own)
+                    outcome, urls = self.import_item(item, own)
+                    self.legacy_urls.update(urls)
                     self.counts[outcome] += 1
                     self.table[item.post_type][outcome] += 1
             except (Skip, ValidationError) as reason:
@@ -158,6 +169,8 @@ class Command(BaseCommand):
                 self.table[item.post_type]["skipped"] += 1
             if number % 200 == 0 or number == len(entries):
                 self.stdout.write(f"  items: {number}/{len(entries)}")
+        for start in range(0, len(self.commented), 1000):
+            refresh_comment_counts(self.commented[start : start + 1000])
         self.keep_merged_tag_slugs()
 
     # People, paths ---------------------------------------------------------------------------
@@ -258,7 +271,12 @@ class Command(BaseCommand):
         if full_path is None:
             full_path = "/" + self.segment_for(nicename, name, is_first=True)
             self.paths[nicename] = full_path
-        return Path.objects.ensure(full_path)
+        return self.path_named(full_path)
+
+    def path_named(self, full_path):
+        if full_path not in self.path_objects:
+            self.path_objects[full_path] = Path.objects.ensure(full_path)
+        return self.path_objects[full_path]
 
     # Posts ---------------------------------------------------------------------------------
 
@@ -268,8 +286,8 @@ class Command(BaseCommand):
         key = f"{self.site_link}#post-{item.post_id}" if item.post_id else item.guid.strip()
         fields = self.post_fields(item)
         tags = self.tags_of(item)
-        post = Post.objects.filter(import_key=key).first()
-        if post is None and item.guid.strip() and item.post_id:
+        post = Post.objects.filter(import_key=key).first() if key in self.known_keys else None
+        if post is None and item.guid.strip() in self.known_keys and item.post_id:
             post = Post.objects.filter(import_key=item.guid.strip()).first()
             if post is not None:
                 Post.objects.filter(pk=post.pk).update_quietly(import_key=key)
@@ -280,7 +298,13 @@ class Command(BaseCommand):
         if post is None:
             post = Post(import_key=key, **fields)
             post.save()
-            post.tags.set(tags)
+            # A new post's tags in one insert, in the order given (what taggit's set() does in
+            # several queries a post; saving the post retired pages and queued its search
+            # vector, for which the tags are read when the transaction commits).
+            TaggedPost.objects.bulk_create(
+                TaggedPost(content_object=post, tag=self.tag_named(name)) for name in tags
+            )
+            self.known_keys.add(key)
             outcome = "created"
         elif self.differs(post, fields, tags):
             for name, value in fields.items():
@@ -292,11 +316,21 @@ class Command(BaseCommand):
             outcome = "unchanged"
         if self.import_pictures(post, item, source, attachments) and outcome == "unchanged":
             outcome = "updated"
-        comments_changed = self.import_comments(post, key, item.comments)
-        self.keep_old_urls(post, item)
+        comments_changed = self.import_comments(post, key, item.comments, new=outcome == "created")
+        urls = self.keep_old_urls(post, item)
         if post.is_page:
             self.pages[item.post_id] = post
-        return "updated" if comments_changed and outcome == "unchanged" else outcome
+        return ("updated" if comments_changed and outcome == "unchanged" else outcome), urls
+
+    def tag_named(self, name):
+        """The tag of that name, whatever its case (TAGGIT_CASE_INSENSITIVE), made if new."""
+        folded = name.casefold()
+        if folded not in self.tag_objects:
+            tag = Tag.objects.filter(name__iexact=name).first()
+            if tag is None:
+                tag = Tag.objects.create(name=name)
+            self.tag_objects[folded] = tag
+        return self.tag_objects[folded]
 
     def post_fields(self, item):
         zone = timezone.get_current_timezone()
@@ -357,7 +391,7 @@ class Command(BaseCommand):
         for domain, nicename, name in item.categories:
             if domain == "category" and (nicename or name):
                 return self.path_for_category(nicename or name, name)
-        return Path.objects.ensure("/uncategorized")  # WordPress's own default category
+        return self.path_named("/uncategorized")  # WordPress's own default category
 
     def keep_tag_slugs(self, site):
         """Tags new here take the slug WordPress gave them, so /tag/<slug>/ keeps leading to
@@ -422,10 +456,19 @@ class Command(BaseCommand):
         return current != fields or carried != sorted(name.casefold() for name in tags)
 
     def keep_old_urls(self, post, item):
-        """Register the addresses the item had (they answer 301 to the post)."""
-        for url in old_addresses(item) - {"", "/", unquote(post.get_absolute_url())}:
-            LegacyUrl.objects.update_or_create(old_url=url[:500], defaults={"post": post})
-            self.counts["old addresses"] += 1
+        """Register the addresses the item had (they answer 301 to the post): {address: post
+        id} of those registered."""
+        urls = {
+            url[:500]: post.pk
+            for url in old_addresses(item) - {"", "/", unquote(post.get_absolute_url())}
+        }
+        new = [url for url in urls if url not in self.legacy_urls]
+        moved = [url for url in urls if self.legacy_urls.get(url, post.pk) != post.pk]
+        LegacyUrl.objects.bulk_create(LegacyUrl(old_url=url, post=post) for url in new)
+        if moved:
+            LegacyUrl.objects.filter(old_url__in=moved).update(post=post)
+        self.counts["old addresses"] += len(urls)
+        return urls
 
     def gallery_of(self, item):
         """[gallery] → the pictures it shows, as <img> of their uploads (imported with the
@@ -543,12 +586,13 @@ class Command(BaseCommand):
 
     # Comments ------------------------------------------------------------------------------
 
-    def import_comments(self, post, post_key, entries):
-        """Create or update the post's comments, threads kept; True when anything changed."""
+    def import_comments(self, post, post_key, entries, *, new):
+        """Create or update the post's comments, threads kept; True when anything changed.
+        new: the post was just made (it has no comments yet)."""
         if not entries:
             return False
         zone = timezone.get_current_timezone()
-        existing = {c.import_key: c for c in post.comments.exclude(import_key="")}
+        existing = {} if new else {c.import_key: c for c in post.comments.exclude(import_key="")}
         by_wordpress_id, created, changed = {}, [], False
         for entry in sorted(entries, key=lambda c: int(c.id) if c.id.isdigit() else 0):
             key = f"{post_key}#comment-{entry.id}"
@@ -588,7 +632,8 @@ class Command(BaseCommand):
                 comment.parent_id = comment.parent.pk if comment.parent else None
             Comment.objects.bulk_create(level)
         self.counts["comments created"] += len(created)
-        refresh_comment_counts([post.pk])
+        if changed or created:
+            self.commented.append(post.pk)
         return changed or bool(created)
 
     # Summary -------------------------------------------------------------------------------
