@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -87,7 +88,7 @@ class LoadedVersionForm(forms.ModelForm):
         )
         rows = format_html_join(
             "",
-            '<span class="diff-{}">{}{}</span>\n',
+            '<span class="diff-{}">{}{}</span>',
             ((kind, DIFF_SIGNS.get(kind, "  "), text) for kind, text in version_diff(saved, typed)),
         )
         who = f" by {saved.edited_by.public_name}" if saved.edited_by_id else ""
@@ -143,6 +144,8 @@ class AutosaveAdmin:
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         Autosave.objects.of_form(request.user, self.kind, obj).delete()
+        # Older than this save, anyone's autosave of the post is never offered again.
+        Autosave.objects.filter(post=obj, saved_at__lte=obj.updated_at).delete()
         if not change:
             Autosave.objects.of_form(request.user, self.kind).delete()
 
@@ -171,12 +174,16 @@ class AutosaveAdmin:
             message = f"A field is longer than {POST_BODY_MAX_CHARS:,} characters."
             return JsonResponse({"error": message}, status=413)
         now = timezone.now()
-        autosaves.update_or_create(
-            user=request.user,
-            post=post,
-            kind=self.kind,
-            defaults={"fields": fields, "saved_at": now},
-        )
+        try:
+            with transaction.atomic():
+                autosaves.update_or_create(
+                    user=request.user,
+                    post=post,
+                    kind=self.kind,
+                    defaults={"fields": fields, "saved_at": now},
+                )
+        except IntegrityError:  # two at once (typing, then leaving): the later one wins
+            autosaves.update(fields=fields, saved_at=now)
         return JsonResponse({"saved_at": now.isoformat(), "time": clock_label(now)})
 
     def post_to_autosave(self, request, post_id):

@@ -267,3 +267,18 @@ def test_a_form_of_the_current_version_saves_as_before(client, people):
     response = client.post(change_url(post), form_data(post, body="Fine."))
     assert response.status_code == 302
     assert Post.objects.get(pk=post.pk).body == "Fine."
+
+
+def test_saving_a_post_drops_everyones_autosaves_older_than_the_save(client, people):
+    post = people["ann_post"]
+    client.force_login(people["eve"])
+    client.post(autosave_url(post), {"body": "Eve typed this earlier"})
+    client.force_login(people["ann"])
+    client.post(change_url(post), form_data(post, body="Ann saves."))
+    assert not Autosave.objects.exists()
+
+
+def test_the_page_form_carries_its_own_autosave_address(client, people):
+    client.force_login(people["eve"])
+    page = client.get("/admin/blog/page/add/").content.decode()
+    assert 'data-autosave-url="/admin/blog/page/autosave/"' in page
