@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.utils import timezone
 
@@ -282,3 +282,15 @@ def test_the_page_form_carries_its_own_autosave_address(client, people):
     client.force_login(people["eve"])
     page = client.get("/admin/blog/page/add/").content.decode()
     assert 'data-autosave-url="/admin/blog/page/autosave/"' in page
+
+
+def test_a_view_only_editor_sees_the_form_and_may_not_autosave(client, people):
+    editors = Group.objects.get(name="Editor")
+    editors.permissions.remove(*Permission.objects.filter(codename__in=["change_post", "add_post"]))
+    post = people["ann_post"]
+    client.force_login(people["eve"])
+    response = client.get(change_url(post))
+    assert response.status_code == 200 and "Ann writes" in response.content.decode()
+    assert client.post(autosave_url(post), {"body": "x"}).status_code == 403
+    assert client.post("/admin/blog/post/autosave/", {"body": "x"}).status_code == 403
+    assert not Autosave.objects.exists()
