@@ -135,17 +135,20 @@ class AutosaveAdmin:
         return reverse(f"admin:{prefix}_autosave", args=[post.pk])
 
     def autosave_offer(self, request, post):
-        """This person's autosave of the form, when it is newer than the saved post."""
+        """This person's autosave of the form, and whether the post was saved since. Restored,
+        it brings back the version it was typed on: saving over a newer one is refused."""
         autosave = Autosave.objects.of_form(request.user, self.kind, post).first()
-        if autosave is None or (post is not None and autosave.saved_at <= post.updated_at):
+        if autosave is None:
             return None
-        return {"fields": autosave.fields, "time": clock_label(autosave.saved_at)}
+        offer = {"fields": autosave.fields, "time": clock_label(autosave.saved_at)}
+        if post is not None and autosave.saved_at <= post.updated_at:
+            offer["saved_since"] = clock_label(post.updated_at)
+        return offer
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        # Only the saver's: another person's unsaved words stay theirs to restore.
         Autosave.objects.of_form(request.user, self.kind, obj).delete()
-        # Older than this save, anyone's autosave of the post is never offered again.
-        Autosave.objects.filter(post=obj, saved_at__lte=obj.updated_at).delete()
         if not change:
             Autosave.objects.of_form(request.user, self.kind).delete()
 
@@ -200,8 +203,9 @@ class AutosaveAdmin:
         return post
 
     def autosaved_fields(self, request, post):
-        """The form's own fields as sent (a split date as its _0 and _1 parts), nothing else."""
-        names = set(self.get_form(request, post).base_fields) - {"loaded_version"}
+        """The form's own fields as sent (a split date as its _0 and _1 parts, the version it
+        was loaded from), nothing else."""
+        names = set(self.get_form(request, post).base_fields)
         return {
             name: value
             for name, value in request.POST.items()

@@ -64,6 +64,7 @@
     function payload(values) {
       var data = new FormData();
       data.append("csrfmiddlewaretoken", csrf);
+      data.append(marker.name, marker.value);  // the version this text was typed on
       Object.keys(values).forEach(function (name) { data.append(name, values[name]); });
       return data;
     }
@@ -137,13 +138,13 @@
       if (event.persisted) { submitting = false; }  // back from the next page
     });
 
-    offerRestore(form, bar, status, function () {
+    offerRestore(form, marker, bar, status, function () {
       var data = payload({ discard: "1" });
       send(data, false).catch(function () {});
     });
   }
 
-  function offerRestore(form, bar, status, discard) {
+  function offerRestore(form, marker, bar, status, discard) {
     var script = document.getElementById("autosave-offer");
     if (!script) { return; }
     var offer = JSON.parse(script.textContent);
@@ -157,7 +158,8 @@
     var item = document.createElement("li");
     item.className = "warning";
     var question = document.createElement("span");
-    question.textContent = "Restore the text from " + offer.time + "? It was autosaved and not saved to the post. ";
+    question.textContent = "Restore the text from " + offer.time + "? It was autosaved and not saved to the post" +
+      (offer.saved_since ? " (which was saved since, at " + offer.saved_since + ": saving will show you what changed)" : "") + ". ";
     var restore = document.createElement("button");
     restore.type = "button";
     restore.className = "button";
@@ -179,6 +181,7 @@
     }
     restore.addEventListener("click", function () {
       fill(form, offer.fields);
+      if (offer.fields[marker.name]) { marker.value = offer.fields[marker.name]; }
       box.remove();
       status.textContent = "Restored the text from " + offer.time + ". Save to keep it.";
       focusFirstField();

@@ -154,3 +154,36 @@ def test_two_editors_the_second_save_is_refused_with_a_diff_and_keeps_the_text(
     page.wait_for_url(f"**{change}")
     assert page.locator(".errorlist.nonfield").count() == 0
     assert Post.objects.get(pk=post.pk).body == "Ann's second thoughts."
+
+
+def test_words_autosaved_before_someone_elses_save_come_back_without_overwriting_it(
+    page, people, browser, live_server
+):
+    post = people["post"]
+    change = f"/admin/blog/post/{post.pk}/change/"
+    log_in(page, "ann")
+    tab = page.context.new_page()
+    tab.goto(change)
+    tab.fill("#id_body", "Ann's words, typed before Eve saved.")
+    tab.get_by_role("status").filter(has_text="Autosaved at").wait_for()
+    tab.close()
+
+    other = browser.new_context(viewport=VIEWPORTS[page.viewport_name], base_url=live_server.url)
+    eve = other.new_page()
+    log_in(eve, "eve")
+    eve.goto(change)
+    eve.fill("#id_body", "Eve's edit.")
+    eve.click("input[name=_continue]")
+    eve.wait_for_url(f"**{change}")
+    other.close()
+
+    page.goto(change)
+    offer = page.locator(".autosave-offer")
+    assert "which was saved since" in offer.inner_text()
+    offer.get_by_role("button", name="Restore").click()
+    page.click("input[name=_continue]")
+    page.wait_for_load_state()
+    error = page.locator(".errorlist.nonfield")
+    assert error.locator(".diff-removed").inner_text() == "- Eve's edit."
+    assert page.input_value("#id_body") == "Ann's words, typed before Eve saved."
+    assert Post.objects.get(pk=post.pk).body == "Eve's edit."
