@@ -166,7 +166,8 @@ class AutosaveAdmin:
         if request.method != "POST":
             return JsonResponse({"error": "Autosave takes POST only."}, status=405)
         post = self.post_to_autosave(request, post_id)
-        if int(request.META.get("CONTENT_LENGTH") or 0) > AUTOSAVE_MAX_BYTES:
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit() or int(length) > AUTOSAVE_MAX_BYTES:
             return JsonResponse({"error": "Too much text to autosave."}, status=413)
         autosaves = Autosave.objects.of_form(request.user, self.kind, post)
         if request.POST.get("discard"):
