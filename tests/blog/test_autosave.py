@@ -7,7 +7,9 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from blog.autosave import AUTOSAVE_MAX_BYTES, version_of
@@ -302,3 +304,16 @@ def test_a_view_only_editor_sees_the_form_and_may_not_autosave(client, people):
     assert client.post(autosave_url(post), {"body": "x"}).status_code == 403
     assert client.post("/admin/blog/post/autosave/", {"body": "x"}).status_code == 403
     assert not Autosave.objects.exists()
+
+
+def test_the_restore_offer_costs_the_form_no_extra_queries(client, people):
+    post = people["ann_post"]
+    client.force_login(people["ann"])
+    client.get(change_url(post))  # warm: content types, session
+    with CaptureQueriesContext(connection) as without_offer:
+        client.get(change_url(post))
+    client.post(autosave_url(post), {"body": "Typed"})
+    with CaptureQueriesContext(connection) as with_offer:
+        page = client.get(change_url(post)).content.decode()
+    assert offer_on(page) is not None
+    assert len(with_offer) == len(without_offer)
