@@ -1,5 +1,4 @@
 import datetime
-import difflib
 import itertools
 import re
 
@@ -22,8 +21,10 @@ from taggit.utils import _parse_tags
 
 from accounts.admin import CheckedRelationsAdmin, OwnedRowsAdmin
 
+from .autosave import AutosaveAdmin, LoadedVersionForm
 from .markup import POST_BODY_MAX_CHARS
 from .models import Page, Path, Post, PostImage, PostRevision, TaggedPost, split_path
+from .models.posts import version_diff
 from .uploads import open_upload, renditions
 
 
@@ -102,7 +103,7 @@ PAGE_FORM_LAYOUT = (
 POST_MODEL_FIELDS = {field.name for field in Post._meta.get_fields()}
 
 
-class PostAdminForm(forms.ModelForm):
+class PostAdminForm(LoadedVersionForm):
     """The path is typed as text (/openstack/kilo) and created, with its ancestors, if new."""
 
     path_text = forms.CharField(
@@ -148,7 +149,7 @@ class PostAdminForm(forms.ModelForm):
         return super().save(commit=commit)
 
 
-class PageAdminForm(forms.ModelForm):
+class PageAdminForm(LoadedVersionForm):
     class Meta:
         model = Page
         fields = tuple(name for name in PAGE_FORM_LAYOUT if name in POST_MODEL_FIELDS)
@@ -340,7 +341,7 @@ class PostImageInline(admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
+class PostAdmin(AutosaveAdmin, OwnedRowsAdmin, admin.ModelAdmin):
     form = PostAdminForm
     list_display = ("title", "author", "path", "state", "published_at", "comment_count")
     list_select_related = ("author", "path")
@@ -354,7 +355,7 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
     kind = Post.Kind.POST
 
     class Media:
-        js = ["js/post-editor.js"]
+        js = ["js/post-editor.js", "js/autosave.js"]
         css = {"all": ["css/pygments.css", "css/post-editor.css"]}
 
     @admin.display(description="state")
@@ -580,17 +581,3 @@ def state_message(post):
         'Saved as a draft: readers do not see it. <a href="{}">Preview it</a>.',
         post.get_share_url(),
     )
-
-
-def version_diff(older, newer):
-    """A readable diff from `older` to `newer` (title, then body): (kind, text) pairs, where
-    kind is added, removed, same (context) or gap (unchanged lines left out)."""
-    old_lines = [f"# {older.title}", "", *older.body.splitlines()]
-    new_lines = [f"# {newer.title}", "", *newer.body.splitlines()]
-    kinds = {"+": "added", "-": "removed", " ": "same"}
-    rows = []
-    for line in difflib.unified_diff(old_lines, new_lines, lineterm="", n=2):
-        if line.startswith(("---", "+++")):
-            continue
-        rows.append(("gap", "…") if line.startswith("@@") else (kinds[line[0]], line[1:]))
-    return rows

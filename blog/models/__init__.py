@@ -1,3 +1,4 @@
+from .autosaves import Autosave
 from .images import PostImage
 from .paths import (
     MAX_PATH_LENGTH,
@@ -25,6 +26,7 @@ from .posts import (
 __all__ = [
     "LINK_FIELDS",
     "MAX_PATH_LENGTH",
+    "Autosave",
     "LegacyUrl",
     "Page",
     "Path",

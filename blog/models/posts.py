@@ -1,6 +1,7 @@
 """Posts, their tags and their earlier versions."""
 
 import datetime
+import difflib
 import math
 import re
 from collections import Counter, defaultdict
@@ -815,6 +816,20 @@ class PostRevision(models.Model):
 
     def __str__(self):
         return f"{self.title} as of {self.edited_at:%Y-%m-%d %H:%M}"
+
+
+def version_diff(older, newer):
+    """A readable diff from `older` to `newer` (title, then body): (kind, text) pairs, where
+    kind is added, removed, same (context) or gap (unchanged lines left out)."""
+    old_lines = [f"# {older.title}", "", *older.body.splitlines()]
+    new_lines = [f"# {newer.title}", "", *newer.body.splitlines()]
+    kinds = {"+": "added", "-": "removed", " ": "same"}
+    rows = []
+    for line in difflib.unified_diff(old_lines, new_lines, lineterm="", n=2):
+        if line.startswith(("---", "+++")):
+            continue
+        rows.append(("gap", "…") if line.startswith("@@") else (kinds[line[0]], line[1:]))
+    return rows
 
 
 class LegacyUrl(models.Model):
