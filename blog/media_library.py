@@ -12,6 +12,8 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from accounts.admin import OwnedRowsAdmin
+
 from .models import Post, PostImage
 from .models.images import referenced_picture_ids
 from .uploads import open_upload
@@ -171,7 +173,7 @@ LINKED_POST_FIELDS = ("id", "title", "first_words", "kind")
 
 
 @admin.register(PostImage)
-class MediaLibraryAdmin(admin.ModelAdmin):
+class MediaLibraryAdmin(OwnedRowsAdmin, admin.ModelAdmin):
     """Every picture of the site (an author's own for Authors): find, reuse, tidy up."""
 
     list_display = ("thumbnail", "alt", "caption", "file", "dimensions", "size", "used_in", "reuse")
@@ -190,8 +192,7 @@ class MediaLibraryAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         posts = Post.objects.only(*LINKED_POST_FIELDS)
         return (
-            super()
-            .get_queryset(request)
+            admin.ModelAdmin.get_queryset(self, request)  # OwnedRowsAdmin's 403, not its filter
             .visible_to(request.user)
             .select_related("post")
             .prefetch_related(Prefetch("shown_in", queryset=posts))

@@ -24,6 +24,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterModelOptions(
+            name="postimage",
+            options={"ordering": ["order", "id"], "verbose_name": "picture"},
+        ),
         migrations.AddField(
             model_name="postimage",
             name="file_name",

@@ -100,6 +100,7 @@ class PostImage(models.Model):
     objects = PostImageQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "picture"
         ordering = ["order", "id"]
         indexes = [models.Index(fields=["post", "order"], name="image_gallery")]
 
@@ -114,11 +115,11 @@ class PostImage(models.Model):
             retire()
 
     def delete(self, *args, **kwargs):
-        posts = self.posts_showing()
+        post = self.post
         with transaction.atomic():
             result = super().delete(*args, **kwargs)  # its files go with the row (below)
-            for post in posts:
-                post.refresh_html()
+            if post is not None:
+                post.refresh_html()  # other posts that showed it: see picture_deleted
             retire()
         return result
 
@@ -194,12 +195,29 @@ def delete_files(files):
                 stored.storage.delete(stored.name)
 
 
+def picture_deleting(sender, instance, **kwargs):
+    """Note the other posts that show the picture before its rows go (see picture_deleted)."""
+    instance.shown_elsewhere = [
+        pk for pk in instance.shown_in.values_list("pk", flat=True) if pk != instance.post_id
+    ]
+
+
 def picture_deleted(sender, instance, **kwargs):
     """A picture's files leave storage when its row does, however it was deleted (with its
     post, a user's posts, a bulk delete: cascades call no delete() method, hence a signal), and
-    only once the deletion is committed: a rolled-back delete keeps them."""
+    only once the deletion is committed: a rolled-back delete keeps them. Other posts that
+    showed it are rendered again then (those still there), and say it is missing."""
     files = instance.files
     transaction.on_commit(lambda: delete_files(files))
+    elsewhere = getattr(instance, "shown_elsewhere", [])
+    if elsewhere:
+        posts = instance._meta.get_field("post").related_model.objects
+        transaction.on_commit(
+            lambda: [post.refresh_html() for post in posts.filter(pk__in=elsewhere)]
+        )
 
 
+models.signals.pre_delete.connect(
+    picture_deleting, sender=PostImage, dispatch_uid="picture_shown_elsewhere"
+)
 models.signals.post_delete.connect(picture_deleted, sender=PostImage, dispatch_uid="picture_files")
