@@ -187,7 +187,7 @@ class MediaLibraryAdmin(OwnedRowsAdmin, admin.ModelAdmin):
 
     class Media:
         js = ["js/media-library.js"]
-        css = {"all": ["css/post-editor.css"]}
+        css = {"all": ["css/media-library.css"]}
 
     def get_queryset(self, request):
         posts = Post.objects.only(*LINKED_POST_FIELDS)

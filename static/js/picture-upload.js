@@ -26,7 +26,6 @@
     var progressList = tray.querySelector(".picture-uploads");
     var fileInput = tray.querySelector(".picture-file");
     var dialog = null;
-    var opener = null;
 
     tray.querySelector(".picture-tray-controls").hidden = false;
     tray.querySelector(".picture-tray-fallback").hidden = true;
@@ -89,51 +88,80 @@
       request.send(data);
     }
 
-    // The alt text is asked for in a dialog outside the post's form (forms do not nest).
+    // The alt text is asked for in a dialog beside the editor. It is not a <form>: it sits
+    // inside the post's form (forms do not nest), so its fields have no names and Enter in
+    // them uploads rather than saving the post.
+    function previewOf(file, image) {
+      if (file.size > 8 * 1024 * 1024) { return; }  // a data: URL (the site's CSP allows no blob:)
+      var reader = new FileReader();
+      reader.addEventListener("load", function () { image.src = reader.result; });
+      reader.readAsDataURL(file);
+    }
+
     function describe(files) {
-      if (!files.length) { return; }
-      opener = document.activeElement;
+      if (!files.length || dialog) { return; }
       dialog = element("dialog", { className: "picture-describe" });
       dialog.setAttribute("aria-labelledby", "picture-describe-title");
-      var describeForm = element("form", { method: "dialog" });
-      describeForm.appendChild(element("h2", { id: "picture-describe-title", textContent: "Describe the pictures" }));
-      describeForm.appendChild(element("p", {
+      dialog.appendChild(element("h2", { id: "picture-describe-title", textContent: "Describe the pictures" }));
+      dialog.appendChild(element("p", {
         textContent: "Alt text says what a picture shows, for people who cannot see it.",
       }));
       var fields = files.map(function (file, index) {
         var fieldset = element("fieldset");
         fieldset.appendChild(element("legend", { textContent: file.name || "Pasted picture" }));
-        var preview = element("img", { src: URL.createObjectURL(file), alt: "" });
+        var preview = element("img", { alt: "" });
         preview.width = 120;
+        previewOf(file, preview);
         fieldset.appendChild(preview);
-        var alt = element("input", { type: "text", id: "picture-alt-" + index, required: true, maxLength: 300 });
+        var alt = element("input", { type: "text", id: "picture-alt-" + index, maxLength: 300 });
+        alt.setAttribute("aria-required", "true");
         var caption = element("input", { type: "text", id: "picture-caption-" + index, maxLength: 300 });
+        var problem = element("span", { id: "picture-alt-" + index + "-error", className: "errornote", hidden: true });
         [[alt, "Alt text (required)"], [caption, "Caption (optional)"]].forEach(function (pair) {
-          var label = element("label", { htmlFor: pair[0].id, textContent: pair[1] });
           var line = element("p");
-          line.append(label, " ", pair[0]);
+          line.append(element("label", { htmlFor: pair[0].id, textContent: pair[1] }), " ", pair[0]);
           fieldset.appendChild(line);
         });
-        describeForm.appendChild(fieldset);
-        return { file: file, alt: alt, caption: caption };
+        fieldset.appendChild(problem);
+        dialog.appendChild(fieldset);
+        return { file: file, alt: alt, caption: caption, problem: problem };
       });
       var buttons = element("p");
-      var send = element("button", { type: "submit", className: "button default", textContent: "Upload" });
+      var send = element("button", { type: "button", className: "button default", textContent: "Upload" });
       var cancel = element("button", { type: "button", className: "button", textContent: "Cancel" });
       buttons.append(send, " ", cancel);
-      describeForm.appendChild(buttons);
-      dialog.appendChild(describeForm);
-      document.body.appendChild(dialog);
-      cancel.addEventListener("click", function () { dialog.close(); });
-      describeForm.addEventListener("submit", function () {
-        fields.forEach(function (field) { upload(field.file, field.alt.value.trim(), field.caption.value.trim()); });
-      });
-      dialog.addEventListener("close", function () {
+      dialog.appendChild(buttons);
+      tray.appendChild(dialog);
+
+      function close() {
+        dialog.close();
         dialog.remove();
+        dialog = null;
         body.focus();
-        if (opener && opener !== document.body && opener !== body) { opener.focus(); }
+      }
+
+      function submit() {
+        var missing = fields.filter(function (field) {
+          var empty = !field.alt.value.trim();
+          field.problem.hidden = !empty;
+          field.problem.textContent = empty ? "Say what the picture shows." : "";
+          field.alt.setAttribute("aria-invalid", empty ? "true" : "false");
+          if (empty) { field.alt.setAttribute("aria-describedby", field.problem.id); }
+          return empty;
+        });
+        if (missing.length) { missing[0].alt.focus(); return; }
+        fields.forEach(function (field) { upload(field.file, field.alt.value.trim(), field.caption.value.trim()); });
+        close();
+      }
+
+      send.addEventListener("click", submit);
+      cancel.addEventListener("click", close);
+      dialog.addEventListener("keydown", function (event) {
+        if (event.key === "Escape") { event.preventDefault(); close(); }
+        if (event.key === "Enter" && event.target.tagName === "INPUT") { event.preventDefault(); submit(); }
       });
-      dialog.showModal();
+      dialog.show();
+      fields[0].alt.focus();
     }
 
     function pictures(fileList) {
