@@ -164,3 +164,45 @@ def test_a_post_reusing_a_deleted_picture_says_it_is_missing(
     reusing.refresh_from_db()
     assert picture.display.url not in reusing.body_html
     assert f"picture {picture.pk} not found" in reusing.body_html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_pictures_get_their_posts_author_as_owner_and_their_file_size():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = ("blog", "0019_sqlite_search_index"), ("blog", "0020_picture_library")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old = executor.loader.project_state([before]).apps
+    post = old.get_model("blog", "Post").objects.create(
+        title="Old",
+        slug="old",
+        author_id=make_user(username="old-author").pk,
+        path=old.get_model("blog", "Path").objects.create(segment="old", full_path="/old"),
+        body="x",
+        published_at="2020-01-01T00:00:00Z",
+        pub_date="2020-01-01",
+    )
+    data = picture_bytes()
+    name = default_storage.save("images/old.png", SimpleUploadedFile("old.png", data))
+    old.get_model("blog", "PostImage").objects.create(
+        post=post,
+        original=name,
+        display=name,
+        thumbnail=name,
+        width=1,
+        height=1,
+        thumbnail_width=1,
+        thumbnail_height=1,
+        original_width=1,
+        original_height=1,
+        alt="Old",
+    )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([after])
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    image = PostImage.objects.get(alt="Old")
+    assert (image.owner.username, image.file_size) == ("old-author", len(data))
