@@ -162,7 +162,9 @@ class PostImage(models.Model):
     @property
     def reference(self):
         """What an author writes in the body to place this picture."""
-        return f'![{self.alt}](image:{self.pk} "{self.caption}")'
+        alt = re.sub(r"([\\\[\]])", r"\\\1", self.alt)  # brackets would end the alt text
+        caption = re.sub(r'([\\"])', r"\\\1", self.caption)
+        return f'![{alt}](image:{self.pk} "{caption}")'
 
     def set_upload(self, upload):
         """Check an uploaded file and store its renditions (ValidationError if unfit)."""

@@ -218,3 +218,13 @@ def test_without_javascript_the_post_form_keeps_its_inline_upload(client, ann):
     html = client.get("/admin/blog/post/add/").content.decode()
     assert 'name="images-0-upload"' in html
     assert "picture-tray-controls" in html and "picture-tray-fallback" in html
+
+
+def test_a_reference_keeps_brackets_and_quotes_of_alt_and_caption(client, ann):
+    client.force_login(ann)
+    result = upload(client, alt="The [old] pier", caption='The "Mary" at dusk').json()
+    post = make_post(author=ann, body=result["reference"])
+    picture = PostImage.objects.get()
+    assert picture.display.url in post.body_html
+    assert 'alt="The [old] pier"' in post.body_html
+    assert '<figcaption>The "Mary" at dusk</figcaption>' in post.body_html

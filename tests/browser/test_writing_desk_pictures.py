@@ -46,9 +46,9 @@ def log_in(page):
     page.wait_for_url(re.compile(r"/admin/$"))
 
 
-def drop_picture(page, name="harbour.png"):
+def drop_picture(page, name="harbour.png", data=None):
     """A synthetic drop on the body editor, its DataTransfer carrying a real PNG."""
-    data = list(picture_bytes(width=640, height=400, color="navy"))
+    data = list(data or picture_bytes(width=640, height=400, color="navy"))
     page.evaluate(
         """([bytes, name]) => {
             const transfer = new DataTransfer();
@@ -108,6 +108,13 @@ def test_a_dropped_picture_is_uploaded_and_previewed_without_saving(page, ann):
     assert preview.get_attribute("alt") == "Boats in a dark blue harbour"
     assert not Post.objects.exists()  # nothing was saved
     assert_no_axe_violations(page, ".picture-tray")
+
+    drop_picture(page, name="notes.png", data=b"not a picture at all")
+    dialog = page.get_by_role("dialog", name="Describe the pictures")
+    dialog.get_by_label("Alt text (required)").fill("Notes")
+    dialog.get_by_role("button", name="Upload").click()
+    page.get_by_text("Not uploaded: The file is not a picture, or it is damaged.").wait_for()
+    assert PostImage.objects.count() == 1
 
 
 def test_a_failed_save_keeps_the_dropped_pictures(page, ann):
