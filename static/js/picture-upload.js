@@ -100,6 +100,7 @@
 
     function describe(files) {
       if (!files.length || dialog) { return; }
+      var cursor = body.selectionEnd;  // focusing the editor again may move it: it is put back
       dialog = element("dialog", { className: "picture-describe" });
       dialog.setAttribute("aria-labelledby", "picture-describe-title");
       dialog.appendChild(element("h2", { id: "picture-describe-title", textContent: "Describe the pictures" }));
@@ -138,6 +139,7 @@
         dialog.remove();
         dialog = null;
         body.focus();
+        body.setSelectionRange(cursor, cursor);
       }
 
       function submit() {
