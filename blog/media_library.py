@@ -176,13 +176,13 @@ LINKED_POST_FIELDS = ("id", "title", "first_words", "kind")
 class MediaLibraryAdmin(OwnedRowsAdmin, admin.ModelAdmin):
     """Every picture of the site (an author's own for Authors): find, reuse, tidy up."""
 
-    list_display = ("thumbnail", "alt", "caption", "file", "dimensions", "size", "used_in", "reuse")
+    list_display = ("preview", "alt", "caption", "file", "dimensions", "size", "used_in", "reuse")
     list_display_links = ("alt",)
     list_filter = (UsageFilter,)
     search_fields = ("alt", "caption", "file_name")
     actions = [delete_unused]
-    fields = ("thumbnail", "alt", "caption", "file", "dimensions", "size", "used_in", "reuse")
-    readonly_fields = ("thumbnail", "file", "dimensions", "size", "used_in", "reuse")
+    fields = ("preview", "alt", "caption", "file", "dimensions", "size", "used_in", "reuse")
+    readonly_fields = ("preview", "file", "dimensions", "size", "used_in", "reuse")
     list_per_page = 50
 
     class Media:
@@ -202,6 +202,9 @@ class MediaLibraryAdmin(OwnedRowsAdmin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # pictures are added where they are shown: in a post's editor
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Media library", **(extra_context or {})})
+
     def delete_view(self, request, object_id, extra_context=None):
         # Not has_delete_permission(): deleting a post deletes its pictures with it.
         image = self.get_object(request, object_id)
@@ -219,8 +222,8 @@ class MediaLibraryAdmin(OwnedRowsAdmin, admin.ModelAdmin):
         actions.pop("delete_selected", None)  # it would delete pictures still in use
         return actions
 
-    @admin.display(description="")
-    def thumbnail(self, image):
+    @admin.display(description="picture")
+    def preview(self, image):
         return format_html(
             '<img src="{}" alt="" width="{}" height="{}" class="library-thumbnail">',
             image.thumbnail.url,
@@ -256,7 +259,7 @@ class MediaLibraryAdmin(OwnedRowsAdmin, admin.ModelAdmin):
     @admin.display(description="reuse")
     def reuse(self, image):
         return format_html(
-            '<input class="copyable picture-reference" readonly size="28" value="{}" '
+            '<input class="copyable picture-reference" readonly size="16" value="{}" '
             'aria-label="The reference of “{}”, to copy into a text">'
             '<button type="button" class="button insert-picture" data-reference="{}" hidden>'
             "Insert into the open post</button>",

@@ -206,3 +206,10 @@ def test_existing_pictures_get_their_posts_author_as_owner_and_their_file_size()
     executor.migrate(executor.loader.graph.leaf_nodes())
     image = PostImage.objects.get(alt="Old")
     assert (image.owner.username, image.file_size) == ("old-author", len(data))
+
+
+def test_the_library_shows_each_picture_small(client, people):
+    picture = pending_picture(people["ann"])
+    client.force_login(people["ann"])
+    html = client.get(LIBRARY_URL).content.decode()
+    assert f'<img src="{picture.thumbnail.url}" alt=""' in html
