@@ -213,3 +213,16 @@ def test_the_library_shows_each_picture_small(client, people):
     client.force_login(people["ann"])
     html = client.get(LIBRARY_URL).content.decode()
     assert f'<img src="{picture.thumbnail.url}" alt=""' in html
+
+
+def test_new_alt_text_from_the_library_reaches_every_post_showing_the_picture(client, people):
+    ann = people["ann"]
+    picture = make_picture(post=make_post(author=ann), alt="Old words")
+    reusing = make_post(author=ann, body=f"![](image:{picture.pk})")
+    client.force_login(ann)
+    url = f"{LIBRARY_URL}{picture.pk}/change/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"alt": "A red boat", "caption": ""})
+    assert response.status_code == 302
+    reusing.refresh_from_db()
+    assert 'alt="A red boat"' in reusing.body_html
