@@ -228,3 +228,21 @@ def test_a_reference_keeps_brackets_and_quotes_of_alt_and_caption(client, ann):
     assert picture.display.url in post.body_html
     assert 'alt="The [old] pier"' in post.body_html
     assert '<figcaption>The "Mary" at dusk</figcaption>' in post.body_html
+
+
+def test_a_page_takes_pictures_the_same_way(client, ann):
+    from blog.models import Page
+
+    page = Page(title="About", author=ann, body="We.", status="published")
+    page.save()
+    client.force_login(ann)
+    response = client.post(
+        "/admin/blog/page/pictures/upload/",
+        {
+            "file": SimpleUploadedFile("team.png", picture_bytes()),
+            "alt": "The team",
+            "post_id": str(page.pk),
+        },
+    )
+    assert response.status_code == 201
+    assert PostImage.objects.get().post_id == page.pk
