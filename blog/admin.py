@@ -23,6 +23,12 @@ from accounts.admin import CheckedRelationsAdmin, OwnedRowsAdmin
 
 from .autosave import AutosaveAdmin, LoadedVersionForm
 from .markup import POST_BODY_MAX_CHARS
+from .media_library import (
+    PicturesInText,
+    attach_pending_pictures,
+    show_pictures_in_text,
+    upload_picture,
+)
 from .models import Page, Path, Post, PostImage, PostRevision, TaggedPost, split_path
 from .models.posts import version_diff
 from .uploads import open_upload, renditions
@@ -73,6 +79,7 @@ POST_FORM_LAYOUT = (
     "path_text",
     "tags",
     "body",
+    "pictures",
     "length",
     "markup",
     "summary",
@@ -91,6 +98,7 @@ PAGE_FORM_LAYOUT = (
     "parent",
     "menu_order",
     "body",
+    "pictures",
     "length",
     "markup",
     "status",
@@ -111,6 +119,7 @@ class PostAdminForm(LoadedVersionForm):
         max_length=255,
         help_text="Where the post is filed, e.g. /openstack/kilo. New paths are created.",
     )
+    pictures = PicturesInText()
     user = None  # who fills in the form (PostAdmin.get_form): suggestions show what they may see
 
     class Meta:
@@ -140,6 +149,7 @@ class PostAdminForm(LoadedVersionForm):
                 attrs={"class": "tag-input", "size": 60},
             )
             self.fields["tags"].help_text = "Comma-separated; known tags are suggested."
+        show_pictures_in_text(self)
 
     def clean_path_text(self):
         return "/" + "/".join(split_path(self.cleaned_data["path_text"]))
@@ -155,10 +165,12 @@ class PageAdminForm(LoadedVersionForm):
         fields = tuple(name for name in PAGE_FORM_LAYOUT if name in POST_MODEL_FIELDS)
         widgets = PostAdminForm.Meta.widgets
 
+    pictures = PicturesInText()
     user = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        show_pictures_in_text(self)
         if "parent" in self.fields:
             pages = Post.objects.visible_to(self.user).pages().order_by("page_path")
             self.fields["parent"].queryset = pages.exclude(pk=self.instance.pk)
@@ -301,6 +313,7 @@ class PostImageForm(forms.ModelForm):
         cleaned = super().clean()
         upload = cleaned.get("upload")
         if upload:
+            self.instance.file_name = (upload.name or "")[-255:]
             try:
                 # Checked and resized now, one upload at a time; the decoded bitmap is freed
                 # before the next form's upload is opened. Stored only on save.
@@ -355,7 +368,7 @@ class PostAdmin(AutosaveAdmin, OwnedRowsAdmin, admin.ModelAdmin):
     kind = Post.Kind.POST
 
     class Media:
-        js = ["js/post-editor.js", "js/autosave.js"]
+        js = ["js/post-editor.js", "js/autosave.js", "js/picture-upload.js"]
         css = {"all": ["css/pygments.css", "css/post-editor.css"]}
 
     @admin.display(description="state")
@@ -447,6 +460,8 @@ class PostAdmin(AutosaveAdmin, OwnedRowsAdmin, admin.ModelAdmin):
             obj.author = request.user
         obj.edited_by = request.user
         super().save_model(request, obj, form, change)
+        if attach_pending_pictures(obj, request.user):
+            obj.refresh_html()
         request.saved_post = obj
 
     def get_changeform_initial_data(self, request):
@@ -463,6 +478,11 @@ class PostAdmin(AutosaveAdmin, OwnedRowsAdmin, admin.ModelAdmin):
         prefix = self.url_prefix
         own = [
             path("preview/", self.admin_site.admin_view(self.preview), name=f"{prefix}_preview"),
+            path(
+                "pictures/upload/",
+                self.admin_site.admin_view(lambda request: upload_picture(self, request)),
+                name=f"{prefix}_upload_picture",
+            ),
             path(
                 "<int:post_id>/revisions/",
                 self.admin_site.admin_view(self.revisions),
@@ -500,6 +520,7 @@ class PostAdmin(AutosaveAdmin, OwnedRowsAdmin, admin.ModelAdmin):
         draft.published_at = stored.published_at if stored else timezone.now()
         draft.slug = stored.slug if stored else draft.slug or "preview"
         draft.pk = stored.pk if stored else None  # its pictures, for image:N references
+        draft.author = stored.author if stored else request.user  # the pictures it may show
         draft.render()
         return JsonResponse(
             {"html": draft.body_html, "words": draft.word_count, "minutes": draft.reading_minutes}

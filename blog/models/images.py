@@ -1,17 +1,81 @@
 """Pictures that belong to a post, with the renditions made once at upload."""
 
+import re
 from contextlib import suppress
 
+from django.conf import settings
 from django.db import models, transaction
+from django.db.models import Q
 
 from pagecache import retire
 
 from ..markup import Picture
 from ..uploads import open_upload, renditions, upload_folder
 
+# `image:12` in a Markdown image (`![alt](image:12 "caption")`): a picture of the site.
+PICTURE_REFERENCE = re.compile(r"\]\(\s*<?image:(\d{1,17})\b")
+
+
+def referenced_picture_ids(*texts):
+    """The picture numbers a Markdown text refers to, in order of first use."""
+    found = (int(number) for text in texts for number in PICTURE_REFERENCE.findall(text or ""))
+    return list(dict.fromkeys(found))
+
+
+class PostImageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The media library of `user`: every picture for editors; for anyone else those they
+        uploaded and those of their posts."""
+        if getattr(user, "is_editor", False):
+            return self
+        return self.filter(Q(owner=user.pk) | Q(post__author=user.pk))
+
+    def usable_by(self, author):
+        """Pictures a post by `author` may show by number: their own, those of published
+        posts (reuse), and every one for editors. Another author's unpublished picture stays
+        theirs."""
+        if author is None:
+            return self.none()
+        if author.is_editor:
+            return self
+        readable = self.model._meta.get_field("post").related_model.objects.readable()
+        return self.filter(Q(owner=author) | Q(post__author=author) | Q(post__in=readable))
+
+    def pending_for(self, user):
+        """Uploaded by `user` for a post not saved yet (attached at its first save)."""
+        return self.filter(post=None, owner=user.pk)
+
+    def unused(self):
+        """Pictures no post owns or shows: they can go."""
+        return self.filter(post=None, shown_in=None)
+
 
 class PostImage(models.Model):
-    post = models.ForeignKey("blog.Post", on_delete=models.CASCADE, related_name="images")
+    post = models.ForeignKey(
+        "blog.Post", on_delete=models.CASCADE, related_name="images", null=True, blank=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="pictures",
+        help_text="Who uploaded it; a picture uploaded for a new post is theirs until it is saved.",
+    )
+    shown_in = models.ManyToManyField(
+        "blog.Post",
+        blank=True,
+        editable=False,
+        related_name="pictures_shown",
+        help_text="The posts whose text shows it (image:N), kept when a post is saved.",
+    )
+    file_name = models.CharField(
+        max_length=255, blank=True, editable=False, help_text="The name of the uploaded file."
+    )
+    file_size = models.PositiveBigIntegerField(
+        null=True, editable=False, help_text="Of the stored original, in bytes."
+    )
     original = models.FileField(upload_to=upload_folder, editable=False)
     display = models.FileField(upload_to=upload_folder, editable=False)
     thumbnail = models.FileField(upload_to=upload_folder, editable=False)
@@ -33,7 +97,10 @@ class PostImage(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = PostImageQuerySet.as_manager()
+
     class Meta:
+        verbose_name = "picture"
         ordering = ["order", "id"]
         indexes = [models.Index(fields=["post", "order"], name="image_gallery")]
 
@@ -43,16 +110,29 @@ class PostImage(models.Model):
     def save(self, *args, **kwargs):
         with transaction.atomic():
             super().save(*args, **kwargs)
-            self.post.refresh_html()  # its body may show this picture
+            for post in self.posts_showing():  # their bodies may show this picture
+                post.refresh_html()
             retire()
 
     def delete(self, *args, **kwargs):
         post = self.post
         with transaction.atomic():
             result = super().delete(*args, **kwargs)  # its files go with the row (below)
-            post.refresh_html()
+            if post is not None:
+                post.refresh_html()  # other posts that showed it: see picture_deleted
             retire()
         return result
+
+    def posts_showing(self):
+        """The post that owns it and those whose text shows it."""
+        shown = list(self.shown_in.all()) if self.pk else []
+        owner = [self.post] if self.post_id and self.post_id not in {p.pk for p in shown} else []
+        return owner + shown
+
+    @property
+    def is_used(self):
+        """Whether a post owns or shows it (uses the prefetched shown_in)."""
+        return bool(self.post_id or self.shown_in.all())
 
     @property
     def files(self):
@@ -82,7 +162,9 @@ class PostImage(models.Model):
     @property
     def reference(self):
         """What an author writes in the body to place this picture."""
-        return f'![{self.alt}](image:{self.pk} "{self.caption}")'
+        alt = re.sub(r"([\\\[\]])", r"\\\1", self.alt)  # brackets would end the alt text
+        caption = re.sub(r'([\\"])', r"\\\1", self.caption)
+        return f'![{alt}](image:{self.pk} "{caption}")'
 
     def set_upload(self, upload):
         """Check an uploaded file and store its renditions (ValidationError if unfit)."""
@@ -102,6 +184,7 @@ class PostImage(models.Model):
         self.width, self.height = made["display"].width, made["display"].height
         self.thumbnail_width = made["thumbnail"].width
         self.thumbnail_height = made["thumbnail"].height
+        self.file_size = made["original"].file.size
         for name, rendition in made.items():
             getattr(self, name).save(rendition.file.name, rendition.file, save=False)
 
@@ -114,12 +197,29 @@ def delete_files(files):
                 stored.storage.delete(stored.name)
 
 
+def picture_deleting(sender, instance, **kwargs):
+    """Note the other posts that show the picture before its rows go (see picture_deleted)."""
+    instance.shown_elsewhere = [
+        pk for pk in instance.shown_in.values_list("pk", flat=True) if pk != instance.post_id
+    ]
+
+
 def picture_deleted(sender, instance, **kwargs):
     """A picture's files leave storage when its row does, however it was deleted (with its
     post, a user's posts, a bulk delete: cascades call no delete() method, hence a signal), and
-    only once the deletion is committed: a rolled-back delete keeps them."""
+    only once the deletion is committed: a rolled-back delete keeps them. Other posts that
+    showed it are rendered again then (those still there), and say it is missing."""
     files = instance.files
     transaction.on_commit(lambda: delete_files(files))
+    elsewhere = getattr(instance, "shown_elsewhere", [])
+    if elsewhere:
+        posts = instance._meta.get_field("post").related_model.objects
+        transaction.on_commit(
+            lambda: [post.refresh_html() for post in posts.filter(pk__in=elsewhere)]
+        )
 
 
+models.signals.pre_delete.connect(
+    picture_deleting, sender=PostImage, dispatch_uid="picture_shown_elsewhere"
+)
 models.signals.post_delete.connect(picture_deleted, sender=PostImage, dispatch_uid="picture_files")

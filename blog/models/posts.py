@@ -26,6 +26,7 @@ from pagecache import once_on_commit, retire
 from ..converters import slug_of
 from ..markup import MORE_MARKER, POST_BODY_MAX_CHARS, plain_text, render_post
 from . import search_index
+from .images import PostImage, referenced_picture_ids
 from .paths import Path, is_reachable
 
 SHARE_SALT = "blog.shared-draft"
@@ -450,6 +451,7 @@ class Post(models.Model):
             if stored is not None:
                 self._keep_previous_version(stored)
             self._save_with_free_slug(*args, **kwargs)
+            self.note_pictures_shown()
             if stored is not None:
                 self._keep_former_address(stored)
                 if self.is_page and stored.page_path != self.page_path:
@@ -642,7 +644,7 @@ class Post(models.Model):
     def render(self):
         """Fill the derived fields (day, HTML) from the fields an author writes."""
         self.pub_date = timezone.localdate(self.published_at)
-        pictures = {image.pk: image.as_picture() for image in self.images.all()} if self.pk else {}
+        pictures = {image.pk: image.as_picture() for image in self.pictures_to_show()}
         rendered = render_post(
             self.body,
             id_prefix=f"{self.pub_date:%Y%m%d}-{self.slug}-",
@@ -653,12 +655,30 @@ class Post(models.Model):
         self.body_html, self.excerpt_html = rendered.html, rendered.excerpt_html
         self.body_text = plain_text(rendered.html)
 
+    def pictures_to_show(self):
+        """Its own pictures and those its text refers to by number that its author may use
+        (see PostImageQuerySet.usable_by); what the text shows is noted in `shown_ids`."""
+        numbers = referenced_picture_ids(self.body, self.summary)
+        own = list(self.images.all()) if self.pk else []
+        others = set(numbers).difference(image.pk for image in own)
+        if others:
+            author = self.author if self.author_id else None
+            own += PostImage.objects.usable_by(author).filter(pk__in=others)
+        self.shown_ids = [image.pk for image in own if image.pk in numbers]
+        return own
+
+    def note_pictures_shown(self):
+        """Keep which pictures the text shows (the media library's "used in")."""
+        if getattr(self, "shown_ids", None) is not None:
+            self.pictures_shown.set(self.shown_ids)
+
     def refresh_html(self):
         """Render again and store just the HTML (after its pictures changed)."""
         self.render()
         Post.objects.filter(pk=self.pk).update(
             body_html=self.body_html, excerpt_html=self.excerpt_html, body_text=self.body_text
         )
+        self.note_pictures_shown()
         refresh_search_vectors_on_commit([self.pk])
 
     def get_gallery_url(self):
