@@ -1,6 +1,7 @@
 from django.urls import path
 
 from blog import converters  # noqa: F401  (the blog's URL types: yyyy, mm, dd, uslug, blogpath)
+from blog.feeds import json_feed
 
 from . import feeds, views
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("comments/", views.recent_comments, name="recent"),
     path("comments/feed/", feeds.CommentFeed(), name="feed"),
     path("comments/feed/atom/", feeds.atom_of_comments(feeds.CommentFeed)(), name="feed-atom"),
+    path("comments/feed/json/", json_feed(feeds.CommentFeed)(), name="feed-json"),
     path(f"{PERMALINK}comment/", views.post_comment, name="post-comment"),
     path(f"{PERMALINK}feed/", feeds.PostCommentFeed(), name="post-feed"),
     path(
@@ -18,10 +20,16 @@ urlpatterns = [
         feeds.atom_of_comments(feeds.PostCommentFeed)(),
         name="post-feed-atom",
     ),
+    path(f"{PERMALINK}feed/json/", json_feed(feeds.PostCommentFeed)(), name="post-feed-json"),
     path("<blogpath:path>/comments/feed/", feeds.PathCommentFeed(), name="path-feed"),
     path(
         "<blogpath:path>/comments/feed/atom/",
         feeds.atom_of_comments(feeds.PathCommentFeed)(),
         name="path-feed-atom",
+    ),
+    path(
+        "<blogpath:path>/comments/feed/json/",
+        json_feed(feeds.PathCommentFeed)(),
+        name="path-feed-json",
     ),
 ]
