@@ -312,3 +312,6 @@ class ModerationRule(models.Model):
             [comment.author_name, comment.author_email, comment.author_url, comment.body]
         ).casefold()
         return needle in haystack or (comment.ip_address or "").startswith(self.text)
+
+
+from .mentions import Mention  # noqa: E402, F401  (a model of this app, in its own module)

@@ -356,6 +356,7 @@ SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 WEBSUB_HUB = os.environ.get("WEBSUB_HUB", "")  # e.g. https://pubsubhubbub.appspot.com/
 # Addresses safefetch may reach although private or reserved (networks: "10.0.0.0/8"); tests.
 SAFE_FETCH_ALLOWED_NETWORKS = env_list("SAFE_FETCH_ALLOWED_NETWORKS", "")
+BLOG_WEBMENTION_ENDPOINT = "comments:webmention"  # the URL name posts advertise in Link
 WEBMENTION_LIMIT = 20  # webmentions received per window, per client address
 WEBMENTION_WINDOW = 600  # seconds
 
