@@ -21,6 +21,7 @@ from .posts import (
     related_posts_of,
     unique_slug,
 )
+from .webmentions import SentWebmention
 
 __all__ = [
     "LINK_FIELDS",
@@ -32,6 +33,7 @@ __all__ = [
     "Post",
     "PostImage",
     "PostRevision",
+    "SentWebmention",
     "Subpath",
     "TagRedirect",
     "TaggedPost",
