@@ -36,38 +36,44 @@ CASES = [
     (
         11,
         ["</test/11/webmention>; rel=webmention"],
-        '<link rel="webmention" href="/test/11/error"><a rel="webmention" href="/test/11/error">x</a>',
+        '<link rel="webmention" href="/test/11/error">'
+        '<a rel="webmention" href="/test/11/error">x</a>',
         "/test/11/webmention",
     ),
     (
         12,
         [],
-        '<link rel="not-webmention" href="/test/12/error"><link rel="webmention" href="/test/12/webmention">',
+        '<link rel="not-webmention" href="/test/12/error">'
+        '<link rel="webmention" href="/test/12/webmention">',
         "/test/12/webmention",
     ),
     (
         13,
         [],
-        '<!-- <link rel="webmention" href="/test/13/error"> --><link rel="webmention" href="/test/13/webmention">',
+        '<!-- <link rel="webmention" href="/test/13/error"> -->'
+        '<link rel="webmention" href="/test/13/webmention">',
         "/test/13/webmention",
     ),
     (
         14,
         [],
-        '<code>&lt;a href="/test/14/error" rel="webmention"&gt;&lt;/a&gt;</code><a rel="webmention" href="/test/14/webmention">x</a>',
+        '<code>&lt;a href="/test/14/error" rel="webmention"&gt;&lt;/a&gt;</code>'
+        '<a rel="webmention" href="/test/14/webmention">x</a>',
         "/test/14/webmention",
     ),
     (15, [], '<link rel="webmention" href="">', "/test/15"),
     (
         16,
         [],
-        '<a rel="webmention" href="/test/16/webmention">x</a><link rel="webmention" href="/test/16/error">',
+        '<a rel="webmention" href="/test/16/webmention">x</a>'
+        '<link rel="webmention" href="/test/16/error">',
         "/test/16/webmention",
     ),
     (
         17,
         [],
-        '<link rel="webmention" href="/test/17/webmention"><a rel="webmention" href="/test/17/error">x</a>',
+        '<link rel="webmention" href="/test/17/webmention">'
+        '<a rel="webmention" href="/test/17/error">x</a>',
         "/test/17/webmention",
     ),
     (
