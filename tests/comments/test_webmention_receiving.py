@@ -6,7 +6,7 @@ from django.test import override_settings
 
 from comments.mentions import Mention
 from comments.models import ModerationRule
-from tests.factories import make_post
+from tests.factories import make_post, make_user
 from tests.local_site import Answer
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -98,8 +98,8 @@ def test_an_approved_reply_shows_on_the_post_and_the_cached_page_is_retired(
     local_site.routes["/reply"] = Answer(body=reply_page(target))
     send(client, local_site.url("/reply"), target)
     assert "Great post!" not in client.get(post.get_absolute_url()).content.decode()  # cached
-    Mention.objects.get().__class__.objects.update(status="approved")
     mention = Mention.objects.get()
+    mention.status = "approved"
     mention.save()  # as the admin's change form does
     page = client.get(post.get_absolute_url()).content.decode()
     assert 'class="comment h-entry mention"' in page and "Great post!" in page
@@ -208,3 +208,28 @@ def test_the_endpoint_takes_only_post(client, db):
 
 def test_an_unknown_status_address_is_404(client, db):
     assert client.get("/webmention/no-such-token/").status_code == 404
+
+
+def test_an_author_approves_mentions_of_their_own_posts_in_the_admin_and_no_one_elses(client, db):
+    from django.contrib.auth.models import Group
+
+    ada = make_user(username="ada", is_staff=True)
+    ada.groups.add(Group.objects.get(name="Author"))
+    own = Mention.objects.create(
+        post=make_post(author=ada), source="https://a.example/1", target="x", state="verified"
+    )
+    other = Mention.objects.create(
+        post=make_post(), source="https://b.example/2", target="y", state="verified"
+    )
+    client.force_login(ada)
+    listing = client.get("/admin/comments/mention/").content.decode()
+    assert "a.example" in listing and "b.example" not in listing
+    assert client.get(f"/admin/comments/mention/{other.pk}/change/").status_code == 403
+    client.post(
+        "/admin/comments/mention/",
+        {"action": "mark_approved", "_selected_action": [own.pk]},
+    )
+    own.refresh_from_db()
+    assert own.status == "approved"
+    page = client.get(own.post.get_absolute_url()).content.decode()
+    assert "a.example mentioned this post" in page
