@@ -116,3 +116,9 @@ def test_a_post_is_form_encoded_and_a_303_turns_it_into_a_get(local_site):
     first, second = local_site.requests
     assert (first.method, first.form) == ("POST", {"source": "a b", "target": "c"})
     assert second.method == "GET"
+
+
+def test_https_goes_to_the_checked_address_and_verifies_the_certificate(local_site):
+    # The local server speaks plain HTTP: the TLS handshake (made on the pinned address) fails.
+    url = f"https://127.0.0.1:{local_site.port}/"
+    assert refusal(url).startswith("TLS with 127.0.0.1 failed: ")
