@@ -127,3 +127,17 @@ def test_a_hub_that_refuses_makes_the_task_fail(hub, db):
 def test_a_hub_at_a_private_address_is_refused():
     with pytest.raises(HubPingFailed, match="private or reserved address"):
         ping_hub.call(["https://blog.example/feed/"])
+
+
+def test_a_transaction_pings_each_feed_once_after_it_commits(
+    hub, db, retirements_on_commit, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        make_post(path="/diary")
+        make_post(path="/diary")
+        assert hub.requests == []  # nothing before the commit
+    urls = [r.form["hub.url"].removeprefix(SITE) for r in hub.requests]
+    assert sorted(urls) == sorted(set(urls))  # each feed once, for both posts
+    assert formats("/diary/feed/") <= set(urls)
