@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
+from .jsonfeed import JsonFeed
 from .markup import absolute_urls
 from .models import Path, Post
 from .views import _tags_or_404
@@ -17,8 +18,23 @@ from .views import _tags_or_404
 FEED_LENGTH = 20
 
 
+class RssWithHub(Rss201rev2Feed):
+    """RSS naming its WebSub hub (<atom:link rel="hub">) beside itself (rel="self")."""
+
+    def add_root_elements(self, handler):
+        super().add_root_elements(handler)
+        if self.feed.get("hub"):
+            handler.addQuickElement("atom:link", None, {"rel": "hub", "href": self.feed["hub"]})
+
+
 class AtomWithContent(Atom1Feed):
-    """Atom with the full HTML in <content>, which Django's generator leaves out."""
+    """Atom with the full HTML in <content>, which Django's generator leaves out, naming its
+    WebSub hub (<link rel="hub">) beside itself."""
+
+    def add_root_elements(self, handler):
+        super().add_root_elements(handler)
+        if self.feed.get("hub"):
+            handler.addQuickElement("link", "", {"rel": "hub", "href": self.feed["hub"]})
 
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
@@ -30,7 +46,7 @@ class SiteFeed(Feed):
     """A feed that knows the request's site: `host` (for tag: URIs) and `site_url`. One
     instance serves every request (in every thread), so that state goes on a copy."""
 
-    feed_type = Rss201rev2Feed
+    feed_type = RssWithHub
 
     def __call__(self, request, *args, **kwargs):
         feed = copy.copy(self)
@@ -42,6 +58,9 @@ class SiteFeed(Feed):
         """An item's HTML with its links, fragments and pictures absolute to the item's page
         (a feed reader would resolve relative ones against the feed's address)."""
         return absolute_urls(html, self.site_url + item.get_absolute_url()) if html else html
+
+    def feed_extra_kwargs(self, obj):
+        return {"hub": settings.WEBSUB_HUB}
 
 
 def atom(feed_class, *, feed_type=AtomWithContent, summary=None):
@@ -91,6 +110,9 @@ class PostFeed(SiteFeed):
 
     def item_author_name(self, item):
         return item.author.public_name
+
+    def item_author_link(self, item):
+        return self.site_url + item.author.get_absolute_url()
 
     def item_pubdate(self, item):
         return item.published_at
@@ -159,6 +181,11 @@ class AuthorPostFeed(PostFeed):
 
     def link(self, obj):
         return obj.get_absolute_url()
+
+
+def json_feed(feed_class):
+    """The JSON Feed 1.1 twin of a feed class (same items, same ids)."""
+    return type(f"Json{feed_class.__name__}", (feed_class,), {"feed_type": JsonFeed})
 
 
 def atom_of_posts(feed_class):

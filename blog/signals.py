@@ -18,6 +18,7 @@ from pagecache import retire
 from .converters import is_word, slug_of
 from .models import Post
 from .models.posts import refresh_search_vectors_on_commit
+from .websub import feed_urls, feeds_changed
 
 
 def tags_changed(sender, instance, action, pk_set, **kwargs):
@@ -25,6 +26,11 @@ def tags_changed(sender, instance, action, pk_set, **kwargs):
         return  # the pre_* half of each change
     if isinstance(instance, Post):
         refresh_search_vectors_on_commit([instance.pk])
+        if settings.WEBSUB_HUB and instance.status == Post.Status.PUBLISHED:
+            # Its feeds pinged, and those of the tags it left.
+            slugs = Tag.objects.filter(pk__in=pk_set or ()).values_list("slug", flat=True)
+            urls = [url for slug in slugs for url in feed_urls("blog:tag-feed", tags=slug)]
+            feeds_changed(urls=urls, posts=[instance])
     elif pk_set:
         refresh_search_vectors_on_commit(pk_set)
     retire()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("feed/", feeds.PostFeed(), name="feed"),
     path("feed/atom/", feeds.atom_of_posts(feeds.PostFeed)(), name="feed-atom"),
+    path("feed/json/", feeds.json_feed(feeds.PostFeed)(), name="feed-json"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path(
         "sitemap.xml",
@@ -34,6 +35,7 @@ urlpatterns = [
         feeds.atom_of_posts(feeds.TagPostFeed)(),
         name="tag-feed-atom",
     ),
+    path("tags/<tags:tags>/feed/json/", feeds.json_feed(feeds.TagPostFeed)(), name="tag-feed-json"),
     path("authors/", views.author_list, name="author-list"),
     path("authors/<str:username>/", views.author_detail, name="author-detail"),
     path("authors/<str:username>/feed/", feeds.AuthorPostFeed(), name="author-feed"),
@@ -41,6 +43,11 @@ urlpatterns = [
         "authors/<str:username>/feed/atom/",
         feeds.atom_of_posts(feeds.AuthorPostFeed)(),
         name="author-feed-atom",
+    ),
+    path(
+        "authors/<str:username>/feed/json/",
+        feeds.json_feed(feeds.AuthorPostFeed)(),
+        name="author-feed-json",
     ),
     path("<yyyy:year>/", views.archive, name="year-archive"),
     path("<yyyy:year>/<mm:month>/", views.archive, name="month-archive"),
@@ -53,6 +60,9 @@ urlpatterns = [
         "<blogpath:path>/feed/atom/",
         feeds.atom_of_posts(feeds.PathPostFeed)(),
         name="path-feed-atom",
+    ),
+    path(
+        "<blogpath:path>/feed/json/", feeds.json_feed(feeds.PathPostFeed)(), name="path-feed-json"
     ),
     path("<blogpath:path>/<yyyy:year>/", views.path_detail, name="path-year"),
     path("<blogpath:path>/<yyyy:year>/<mm:month>/", views.path_detail, name="path-month"),

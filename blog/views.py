@@ -158,7 +158,11 @@ def post_detail(request, year, month, day, slug):
         "previous_post": post.neighbour(newer=False),
         "next_post": post.neighbour(newer=True),
     }
-    return render(request, "blog/post_detail.html", context)
+    response = render(request, "blog/post_detail.html", context)
+    if settings.BLOG_WEBMENTION_ENDPOINT:  # (the URL name of the comments app's endpoint)
+        endpoint = request.build_absolute_uri(reverse(settings.BLOG_WEBMENTION_ENDPOINT))
+        response["Link"] = f'<{endpoint}>; rel="webmention"'
+    return response
 
 
 def page_detail(request, page):

@@ -68,3 +68,6 @@ class ModerationRuleAdmin(admin.ModelAdmin):
     list_display = ("text", "action", "created_at")
     list_filter = ("action",)
     search_fields = ("text",)
+
+
+from . import mention_admin  # noqa: E402, F401  (webmentions, moderated beside comments)

@@ -4,9 +4,8 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Rss201rev2Feed
 
-from blog.feeds import AtomWithContent, SiteFeed, atom
+from blog.feeds import AtomWithContent, RssWithHub, SiteFeed, atom
 from blog.models import Path, Post
 
 from .models import Comment
@@ -35,7 +34,7 @@ class AtomWithThreading(AtomWithContent):
         add_in_reply_to(handler, item)
 
 
-class RssWithThreading(Rss201rev2Feed):
+class RssWithThreading(RssWithHub):
     """RSS 2.0 whose replies say what they answer (thr:in-reply-to, as in Atom)."""
 
     def rss_attributes(self):
@@ -78,6 +77,9 @@ class CommentFeed(SiteFeed):
 
     def item_author_name(self, comment):
         return comment.author_name
+
+    def item_author_link(self, comment):
+        return comment.safe_url or None
 
     def item_pubdate(self, comment):
         return comment.created_at

@@ -13,6 +13,7 @@ from django.utils.text import Truncator
 
 from blog.markup import COMMENT_BODY_MAX_CHARS, plain_text, render_comment
 from blog.models import Post
+from blog.websub import feed_urls, feeds_changed
 from pagecache import retire
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,10 @@ class CommentQuerySet(models.QuerySet):
         with transaction.atomic():
             post_ids = set(self.values_list("post_id", flat=True))
             lock_posts(post_ids)
+            approved = Comment.Status.APPROVED
+            comment_feeds_changed(
+                post_ids if status == approved else self.approved().values("post")
+            )
             changed = self.update(status=status)
             refresh_comment_counts(post_ids)
         return changed
@@ -107,6 +112,19 @@ def refresh_comment_counts(post_ids):
         comment_count=Coalesce(Subquery(approved), Value(0))
     )
     retire(posts_changed=False)  # the posts' own data is unchanged
+
+
+def comment_feeds_changed(post_ids):
+    """Ping the WebSub hub (if any) for the comment feeds these posts' comments are in."""
+    if not (settings.WEBSUB_HUB and settings.SITE_URL):
+        return
+    urls = feed_urls("comments:feed")
+    for post in Post.objects.filter(pk__in=post_ids).select_related("path"):
+        urls |= feed_urls("comments:post-feed", **post.permalink_kwargs)
+        parts = post.path.full_path.strip("/").split("/")
+        for depth in range(1, len(parts) + 1):
+            urls |= feed_urls("comments:path-feed", path="/".join(parts[:depth]))
+    feeds_changed(urls=urls)
 
 
 def validate_web_url(value):
@@ -172,6 +190,8 @@ class Comment(models.Model):
         self.depth = self.parent.depth + 1 if self.parent_id else 1
         with transaction.atomic():
             lock_posts([self.post_id])
+            if self.status == self.Status.APPROVED or self.was_approved():
+                comment_feeds_changed([self.post_id])
             super().save(*args, **kwargs)
             refresh_comment_counts([self.post_id])
 
@@ -181,9 +201,17 @@ class Comment(models.Model):
     def delete(self, *args, **kwargs):
         with transaction.atomic():
             lock_posts([self.post_id])
+            if self.was_approved():
+                comment_feeds_changed([self.post_id])
             result = super().delete(*args, **kwargs)
             refresh_comment_counts([self.post_id])
         return result
+
+    def was_approved(self):
+        """Whether the stored row is in the comment feeds (asked only when a hub is set)."""
+        if not settings.WEBSUB_HUB or self.pk is None:
+            return False
+        return Comment.objects.approved().filter(pk=self.pk).exists()
 
     def render(self):
         self.body_html = render_comment(self.body, markup=self.markup)
@@ -312,3 +340,6 @@ class ModerationRule(models.Model):
             [comment.author_name, comment.author_email, comment.author_url, comment.body]
         ).casefold()
         return needle in haystack or (comment.ip_address or "").startswith(self.text)
+
+
+from .mentions import Mention  # noqa: E402, F401  (a model of this app, in its own module)

@@ -1,16 +1,20 @@
 from django.urls import path
 
 from blog import converters  # noqa: F401  (the blog's URL types: yyyy, mm, dd, uslug, blogpath)
+from blog.feeds import json_feed
 
-from . import feeds, views
+from . import feeds, views, webmention
 
 app_name = "comments"
 PERMALINK = "<yyyy:year>/<mm:month>/<dd:day>/<uslug:slug>/"
 
 urlpatterns = [
     path("comments/", views.recent_comments, name="recent"),
+    path("webmention/", webmention.receive, name="webmention"),
+    path("webmention/<str:token>/", webmention.status, name="webmention-status"),
     path("comments/feed/", feeds.CommentFeed(), name="feed"),
     path("comments/feed/atom/", feeds.atom_of_comments(feeds.CommentFeed)(), name="feed-atom"),
+    path("comments/feed/json/", json_feed(feeds.CommentFeed)(), name="feed-json"),
     path(f"{PERMALINK}comment/", views.post_comment, name="post-comment"),
     path(f"{PERMALINK}feed/", feeds.PostCommentFeed(), name="post-feed"),
     path(
@@ -18,10 +22,16 @@ urlpatterns = [
         feeds.atom_of_comments(feeds.PostCommentFeed)(),
         name="post-feed-atom",
     ),
+    path(f"{PERMALINK}feed/json/", json_feed(feeds.PostCommentFeed)(), name="post-feed-json"),
     path("<blogpath:path>/comments/feed/", feeds.PathCommentFeed(), name="path-feed"),
     path(
         "<blogpath:path>/comments/feed/atom/",
         feeds.atom_of_comments(feeds.PathCommentFeed)(),
         name="path-feed-atom",
+    ),
+    path(
+        "<blogpath:path>/comments/feed/json/",
+        json_feed(feeds.PathCommentFeed)(),
+        name="path-feed-json",
     ),
 ]

@@ -354,6 +354,16 @@ TASKS = {
     }
 }
 
+# Talking to other sites (docs/webmention-websub-jsonfeed.md). SITE_URL is this site's public
+# address, for what leaves a request (webmentions sent, WebSub pings); unset, neither is sent.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+WEBSUB_HUB = os.environ.get("WEBSUB_HUB", "")  # e.g. https://pubsubhubbub.appspot.com/
+# Addresses safefetch may reach although private or reserved (networks: "10.0.0.0/8"); tests.
+SAFE_FETCH_ALLOWED_NETWORKS = env_list("SAFE_FETCH_ALLOWED_NETWORKS", "")
+BLOG_WEBMENTION_ENDPOINT = "comments:webmention"  # the URL name posts advertise in Link
+WEBMENTION_LIMIT = 20  # webmentions received per window, per client address
+WEBMENTION_WINDOW = 600  # seconds
+
 # HTTPS and security headers. DJANGO_HTTPS=0 only for serving plain HTTP on a private address
 # (make serve on 127.0.0.1); behind a proxy that ends TLS, set DJANGO_PROXY_SSL_HEADER=1.
 HTTPS = env_flag("DJANGO_HTTPS", default=not DEBUG)

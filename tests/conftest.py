@@ -27,3 +27,14 @@ def retirements_at_once(request, monkeypatch):
 @pytest.fixture
 def retirements_on_commit():
     """Retirements wait for the commit, as on a real site (see retirements_at_once)."""
+
+
+@pytest.fixture
+def local_site(settings):
+    """Another site on 127.0.0.1 (tests/local_site.py), which safefetch may reach here."""
+    from tests.local_site import LocalSite
+
+    settings.SAFE_FETCH_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    site = LocalSite()
+    yield site
+    site.close()

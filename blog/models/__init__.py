@@ -22,6 +22,7 @@ from .posts import (
     related_posts_of,
     unique_slug,
 )
+from .webmentions import SentWebmention
 
 __all__ = [
     "LINK_FIELDS",
@@ -34,6 +35,7 @@ __all__ = [
     "Post",
     "PostImage",
     "PostRevision",
+    "SentWebmention",
     "Subpath",
     "TagRedirect",
     "TaggedPost",

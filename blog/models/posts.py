@@ -459,6 +459,9 @@ class Post(models.Model):
                         page.save()
             refresh_search_vectors_on_commit([self.pk])
             retire()
+            from ..outbound import post_saved  # (it imports this module)
+
+            post_saved(self, stored)
 
     def get_absolute_url(self):
         # A listing asks each post for its address several times: reverse it once per
@@ -519,6 +522,9 @@ class Post(models.Model):
     def delete(self, *args, **kwargs):
         with transaction.atomic():
             retire()
+            from ..outbound import post_deleting  # (it imports this module)
+
+            post_deleting(self)
             return super().delete(*args, **kwargs)
 
     def _keep_previous_version(self, stored):
