@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("blog", "0019_sqlite_search_index"),
+        ("blog", "0022_picture_library"),
     ]
 
     operations = [
