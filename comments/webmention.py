@@ -17,7 +17,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django_tasks import task
 
 from blog.markup import render_comment
@@ -36,10 +36,17 @@ CONTENT_MAX_CHARS = 5000
 
 
 @csrf_exempt  # other sites post here (a protocol endpoint, not a form of ours)
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def receive(request):
     """Accept a webmention: 400 with the reason, 429 past the rate limit, or 202 and the
-    address of its status page; verification happens in the queue."""
+    address of its status page; verification happens in the queue. A GET (someone following
+    the page's <link rel="webmention">) is told what the address is for."""
+    if request.method != "POST":
+        return HttpResponse(
+            "This is the Webmention endpoint of this site (https://www.w3.org/TR/webmention/):"
+            " POST source=<your page>&target=<a post here> to tell a post that you link to it.\n",
+            content_type="text/plain",
+        )
     if exceeds_rate(request):
         return HttpResponse(
             "Too many webmentions from your address; try again later.\n",

@@ -202,8 +202,11 @@ def test_the_endpoint_is_rate_limited_per_client(client, target, local_site):
     assert other.status_code == 202
 
 
-def test_the_endpoint_takes_only_post(client, db):
-    assert client.get("/webmention/").status_code == 405
+def test_the_endpoint_explains_itself_to_a_get_and_takes_mentions_only_by_post(client, db):
+    page = client.get("/webmention/")
+    assert page.status_code == 200 and b"POST source=" in page.content
+    assert not Mention.objects.exists()
+    assert client.put("/webmention/").status_code == 405
 
 
 def test_an_unknown_status_address_is_404(client, db):
