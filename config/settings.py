@@ -24,13 +24,21 @@ def env_list(name, default):
 
 
 def email_settings(url):
-    """Django e-mail settings from EMAIL_URL: console://, smtp://user:pass@host:port, smtps://…"""
+    """Django e-mail settings from EMAIL_URL: console://, file:///a/folder,
+    smtp://user:pass@host:port, smtps://…"""
     parts = urlsplit(url)
     if parts.scheme in {"", "console"}:
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme == "file":
+        if not parts.path:
+            raise SystemExit("EMAIL_URL: file:// needs a folder, e.g. file:///tmp/blog-mail")
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": unquote(parts.path),
+        }
     if parts.scheme not in {"smtp", "smtps"}:
         raise SystemExit(
-            f"EMAIL_URL: unknown scheme {parts.scheme!r}; use console:// or smtp(s)://"
+            f"EMAIL_URL: unknown scheme {parts.scheme!r}; use console://, file:// or smtp(s)://"
         )
     options = parse_qs(parts.query)
     return {
@@ -63,6 +71,7 @@ INSTALLED_APPS = [
     "blog",
     "comments",
     "tooling",
+    "outbox",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -349,6 +358,17 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# The outbox (outbox/): a failed mail is tried again after 1 min, then 4 times longer each time,
+# up to OUTBOX_MAX_ATTEMPTS tries; then it is listed as failed in the admin.
+OUTBOX_MAX_ATTEMPTS = 6
+OUTBOX_RETRY_SECONDS = 60
+# Email subscriptions (comments/subscriptions.py). The address mails' links point to (a worker
+# has no request to take it from).
+BLOG_SITE_URL = os.environ.get("BLOG_SITE_URL", "http://localhost:8000").rstrip("/")
+SUBSCRIPTIONS_CONFIRM_DAYS = 3  # an unconfirmed request expires (and is deleted) after this
+SUBSCRIPTIONS_MAILS_PER_ADDRESS = 3  # confirmation mails per window to one address
+SUBSCRIPTIONS_MAILS_PER_CLIENT = 10  # confirmation and privacy mails per window from one client
+SUBSCRIPTIONS_WINDOW = 3600  # seconds
 
 # HTTPS and security headers. DJANGO_HTTPS=0 only for serving plain HTTP on a private address
 # (make serve on 127.0.0.1); behind a proxy that ends TLS, set DJANGO_PROXY_SSL_HEADER=1.
