@@ -173,12 +173,6 @@ class Comment(models.Model):
     def __str__(self):
         return f"Comment by {self.author_name} on {self.post_id}"
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        comment = super().from_db(db, field_names, values)
-        comment._stored_status = comment.__dict__.get("status")
-        return comment
-
     def save(self, *args, **kwargs):
         if self.__dict__.get("_rendered_from") != (self.body, self.markup):
             self.render()
@@ -201,6 +195,13 @@ class Comment(models.Model):
             result = super().delete(*args, **kwargs)
             refresh_comment_counts([self.post_id])
         return result
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # The status as stored: save() tells an approval from any other change.
+        comment = super().from_db(db, field_names, values)
+        comment._stored_status = comment.__dict__.get("status")
+        return comment
 
     def render(self):
         self.body_html = render_comment(self.body, markup=self.markup)

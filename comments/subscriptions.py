@@ -184,3 +184,6 @@ class Announcement(models.Model):
                 | Q(comment__isnull=False, post__isnull=True),
             ),
         ]
+
+    def __str__(self):
+        return f"Followers told of {self.comment or self.post}"
