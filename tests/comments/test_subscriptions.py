@@ -15,8 +15,6 @@ from django.utils import timezone
 from comments.models import Comment, Subscription
 from tests.factories import make_comment, make_path, make_post, make_user
 
-from .conftest import comment_data, comment_url
-
 pytestmark = pytest.mark.django_db
 FOLLOW = "/comments/follow/"
 
