@@ -69,3 +69,31 @@ def test_the_worker_stopped_mid_queue_and_restarted_sends_every_mail_once(settin
     assert restarted.wait(timeout=120) == 0
     assert sorted(sent_subjects(tmp_path)) == sorted(subjects)  # all, each once
     assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.SENT}
+
+
+def test_make_runs_wrapper_starts_the_worker_beside_the_server_and_ctrl_c_stops_both(
+    settings, tmp_path
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    post(kind="test", to="rita@example.com", subject="Sent by the worker", text="Hi.")
+    environment = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "tests.outbox.worker_settings",
+        "DATABASE_URL": database_url(),
+        "TEST_MAIL_DIR": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+    }
+    environment.pop("TASKS_IMMEDIATE", None)
+    server = [sys.executable, "-c", "import time; time.sleep(120)"]  # stands in for runserver
+    wrapper = subprocess.Popen(
+        [sys.executable, "tools/with_worker.py", *server], cwd=ROOT, env=environment
+    )
+    deadline = time.monotonic() + 60
+    while not sent_subjects(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sent_subjects(tmp_path) == ["Sent by the worker"]
+    wrapper.send_signal(signal.SIGINT)
+    assert wrapper.wait(timeout=30) == 0
+    children = subprocess.run(
+        ["pgrep", "-P", str(wrapper.pid)], capture_output=True, text=True
+    ).stdout
+    assert children == ""
