@@ -256,3 +256,27 @@ def test_subscriber_addresses_are_never_on_public_pages(client):
     follow_and_confirm(client, "secret-follower@example.com", post=post.pk)
     for url in (post.get_absolute_url(), "/", "/comments/", "/comments/feed/"):
         assert b"secret-follower" not in Client().get(url).content
+
+
+def test_following_and_confirming_leave_the_page_cache_alone(client):
+    import pagecache
+
+    post = make_post()
+    token = pagecache.current_generation().token
+    follow_and_confirm(client, "rita@example.com", post=post.pk)
+    assert pagecache.current_generation().token == token  # readers' pages did not change
+    response = client.get(f"{FOLLOW}?post={post.pk}")
+    assert "no-store" in response["Cache-Control"]  # a form page of its own: never cached
+
+
+def test_approving_a_held_comment_in_its_admin_form_tells_its_followers(client, settings):
+    settings.COMMENTS_MODERATION = "all"
+    post = make_post()
+    follow_and_confirm(client, "rita@example.com", post=post.pk)
+    comment = make_comment(post=post, status="pending", author_name="Bob")
+    assert mail.outbox == []
+    comment = Comment.objects.get(pk=comment.pk)
+    comment.status = Comment.Status.APPROVED
+    comment.save()
+    [notice] = mail.outbox
+    assert notice.to == ["rita@example.com"] and "Bob commented" in notice.body
