@@ -52,3 +52,25 @@ def test_a_reader_follows_a_post_by_email_confirms_hears_of_a_comment_and_unsubs
     page.goto(link_in(notice, "/follow/yours/"))
     assert "gets no mail" in page.locator("[role=status]").inner_text()
     assert_accessible(page)
+
+
+def test_the_follow_and_privacy_forms_answer_errors_in_place_and_pass_axe(
+    page, transactional_db, settings
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    make_post(path="/openstack/kilo")
+    page.goto("/openstack/")
+    page.click("text=Follow new posts here by email")
+    assert "new posts under /openstack/" in page.locator("h1").inner_text()
+    page.fill("#id_email", "not an address")
+    page.click(".follow-form button")
+    assert page.locator("#id_email").input_value() == "not an address"
+    assert page.locator(".field-error").count() == 1
+    assert_accessible(page)
+    page.goto("/comments/privacy/")
+    assert_accessible(page)
+    page.fill("#id_email", "rita@example.com")
+    page.check("input[value=erase]")
+    page.click("button[type=submit]:has-text('Mail me the link')")
+    assert "Check your mail" in page.locator("h1").inner_text()
+    assert "/comments/privacy/" in mail.outbox[-1].body
