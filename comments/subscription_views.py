@@ -99,7 +99,7 @@ def follow_target(data):
     """The unsaved subscription a follow form is about: ?post=<id>, ?path=/a/b, or the blog."""
     post_id, full_path = data.get("post", ""), data.get("path", "").strip()
     if post_id:
-        if not post_id.isdigit():
+        if not post_id.isdigit() or len(post_id) > 18:  # beyond any id (and SQLite's integers)
             raise Http404("No such post.")
         post = get_object_or_404(Post.objects.readable().select_related("path"), pk=post_id)
         return Subscription(topic=Subscription.Topic.POST, post=post)

@@ -241,6 +241,7 @@ def test_follow_forms_answer_404_for_what_cannot_be_followed(client):
     draft = make_post(published=False)
     assert client.get(FOLLOW, {"post": draft.pk}).status_code == 404
     assert client.get(FOLLOW, {"post": "x1"}).status_code == 404
+    assert client.get(FOLLOW, {"post": "9" * 30}).status_code == 404
     assert client.get(FOLLOW, {"path": "/nowhere"}).status_code == 404
     assert client.get(FOLLOW).status_code == 200
 
