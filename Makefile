@@ -22,16 +22,18 @@ run: $(INSTALLED)
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	@echo "Times (\"posted at\", day headers) are shown in TIME_ZONE=$${TIME_ZONE:-UTC};" \
 		"another zone: make run TIME_ZONE=Europe/Berlin"
-	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "The background worker (mail) runs beside it; Ctrl-C stops both."
+	$(DEV_ENV) $(PY) tools/with_worker.py $(PY) manage.py runserver $(HOST):$(PORT)
 
-# Production serving: gunicorn, DEBUG off, hashed and compressed static files. Needs SECRET_KEY
-# (and ALLOWED_HOSTS, DATABASE_URL, REDIS_URL as the deployment has them); see docs/deploy.md.
+# Production serving: gunicorn, DEBUG off, hashed and compressed static files, and the
+# background worker beside it. Needs SECRET_KEY (and ALLOWED_HOSTS, DATABASE_URL, REDIS_URL as
+# the deployment has them); see docs/deploy.md (also for running the worker as its own service).
 # To try it over plain HTTP on this machine: make serve DJANGO_HTTPS=0
 serve: $(INSTALLED)
 	DJANGO_STATIC_MANIFEST=1 $(PY) manage.py migrate --noinput
 	DJANGO_STATIC_MANIFEST=1 $(PY) manage.py collectstatic --noinput --verbosity 0
-	DJANGO_STATIC_MANIFEST=1 $(VENV)/bin/gunicorn config.wsgi --bind $(HOST):$(PORT) \
-		--workers $${WEB_CONCURRENCY:-3} --timeout 30 --graceful-timeout 20
+	DJANGO_STATIC_MANIFEST=1 $(PY) tools/with_worker.py $(VENV)/bin/gunicorn config.wsgi \
+		--bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --timeout 30 --graceful-timeout 20
 
 # The suite runs on every core (pytest-xdist); PYTEST_ARGS="-n 0" runs it in one process.
 PYTEST_ARGS ?= -n auto

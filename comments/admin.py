@@ -7,6 +7,7 @@ from blog.admin import PathSubtreeFilter
 from blog.models import Post
 
 from .models import Comment, ModerationRule
+from .subscriptions import Subscription
 
 
 class CommentPathFilter(PathSubtreeFilter):
@@ -68,6 +69,26 @@ class ModerationRuleAdmin(admin.ModelAdmin):
     list_display = ("text", "action", "created_at")
     list_filter = ("action",)
     search_fields = ("text",)
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    """Who follows what by email (addresses are shown to staff with the permission only)."""
+
+    list_display = ("email", "topic", "subject", "is_confirmed", "created_at")
+    list_filter = ("topic", ("confirmed_at", admin.EmptyFieldListFilter))
+    list_select_related = ("post", "comment__post", "path")
+    search_fields = ("email",)
+    date_hierarchy = "created_at"
+    fields = ("email", "topic", "post", "comment", "path", "created_at", "confirmed_at")
+    readonly_fields = fields
+
+    @admin.display(boolean=True, description="confirmed")
+    def is_confirmed(self, subscription):
+        return subscription.is_confirmed
+
+    def has_add_permission(self, request):
+        return False  # readers subscribe themselves, through the confirmation mail
 
 
 from . import mention_admin  # noqa: E402, F401  (webmentions, moderated beside comments)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core import signing
 from django.middleware.csrf import get_token
 
-from .models import Comment, one_line, what_happens_next
+from .models import Comment, NoticePreference, one_line, what_happens_next
 
 TOKEN_SALT = "comments.form-issued"
 
@@ -45,6 +45,14 @@ class CommentForm(forms.ModelForm):
     parent = forms.IntegerField(widget=forms.HiddenInput, required=False)
     author_url = forms.URLField(
         label="Website", max_length=300, required=False, assume_scheme="https"
+    )
+    notify_replies = forms.BooleanField(
+        required=False, label="Mail me replies to my comment", help_text="After you confirm."
+    )
+    notify_post = forms.BooleanField(
+        required=False,
+        label="Mail me all new comments on this post",
+        help_text="After you confirm.",
     )
 
     class Meta:
@@ -186,3 +194,34 @@ def remember_commenter(response, request, form, comment):
             samesite="Lax",
             secure=request.is_secure(),
         )
+
+
+class FollowForm(forms.Form):
+    """An address asking to be mailed about a post's comments, a path or the blog."""
+
+    email = forms.EmailField(
+        label="Your email",
+        help_text="Never shown. We mail it a link to confirm first; nothing else is sent "
+        "until you follow it.",
+    )
+
+
+class PrivacyRequestForm(forms.Form):
+    email = forms.EmailField(label="Your email")
+    action = forms.ChoiceField(
+        label="What you want",
+        choices=[
+            ("export", "A copy of everything this site holds about this address"),
+            ("erase", "Erase it: subscriptions, and my name, email and website on my comments"),
+        ],
+        widget=forms.RadioSelect,
+        initial="export",
+    )
+
+
+class NoticePreferenceForm(forms.ModelForm):
+    class Meta:
+        model = NoticePreference
+        fields = ["notices"]
+        labels = {"notices": "When someone comments on your posts"}
+        widgets = {"notices": forms.RadioSelect}

@@ -2,7 +2,6 @@ import logging
 import re
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.db.models import Count, OuterRef, Q, Subquery, Value
@@ -15,6 +14,8 @@ from blog.markup import COMMENT_BODY_MAX_CHARS, plain_text, render_comment
 from blog.models import Post
 from blog.websub import feed_urls, feeds_changed
 from pagecache import retire
+
+from .subscriptions import Announcement, NoticePreference, Subscription  # noqa: F401
 
 logger = logging.getLogger(__name__)
 LINK = re.compile(r"<a\s", re.IGNORECASE)
@@ -88,8 +89,14 @@ class CommentQuerySet(models.QuerySet):
             comment_feeds_changed(
                 post_ids if status == approved else self.approved().values("post")
             )
+            newly_approved = (
+                list(self.exclude(status=status).select_related(None).only("pk", "created_at"))
+                if status == approved
+                else []
+            )
             changed = self.update(status=status)
             refresh_comment_counts(post_ids)
+            announce_approved(newly_approved)
         return changed
 
 
@@ -188,12 +195,16 @@ class Comment(models.Model):
         if self.__dict__.get("_rendered_from") != (self.body, self.markup):
             self.render()
         self.depth = self.parent.depth + 1 if self.parent_id else 1
+        stored_status = self.__dict__.get("_stored_status")
         with transaction.atomic():
             lock_posts([self.post_id])
             if self.status == self.Status.APPROVED or self.was_approved():
                 comment_feeds_changed([self.post_id])
             super().save(*args, **kwargs)
             refresh_comment_counts([self.post_id])
+            if self.status == self.Status.APPROVED and stored_status != self.status:
+                announce_approved([self], was_held=stored_status is not None)
+        self._stored_status = self.status
 
     def get_absolute_url(self):
         return f"{self.post.get_absolute_url()}#comment-{self.pk}"
@@ -212,6 +223,13 @@ class Comment(models.Model):
         if not settings.WEBSUB_HUB or self.pk is None:
             return False
         return Comment.objects.approved().filter(pk=self.pk).exists()
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        # The status as stored: save() tells an approval from any other change.
+        comment = super().from_db(db, field_names, values)
+        comment._stored_status = comment.__dict__.get("status")
+        return comment
 
     def render(self):
         self.body_html = render_comment(self.body, markup=self.markup)
@@ -256,29 +274,28 @@ class Comment(models.Model):
             self.status = self.Status.APPROVED if known.exists() else self.Status.PENDING
 
     def notify_post_author(self, site_url):
-        """Mail the post's author about this comment. Never raises: a mail server that fails
-        must not lose the comment, which is stored already."""
-        author = self.post.author
-        if not author.email:
-            return
-        state = "is awaiting your moderation" if self.is_held else "was published"
-        # A name or title is one line: a line break in it could forge headers or mail lines.
-        name, title = one_line(self.author_name), one_line(self.post.display_title)
-        body = (
-            f"{name} commented on “{title}”; the comment {state}.\n\n"
-            f"{self.body}\n\nOn the site: {site_url}{self.get_absolute_url()}\n"
-            f"To moderate: {site_url}{self.get_admin_url()}\n"
-        )
+        """Queue the mail to the post's author about this comment (or nothing, if they chose
+        a digest or no mail). Never raises: the comment is stored already."""
+        from . import notices  # the mails are written there, from these models
+
         try:
-            send_mail(f"New comment on “{title}”", body, None, [author.email])
+            notices.notify_post_author(self, site_url)
         except Exception:
-            logger.exception("Could not send the notification for comment %s", self.pk)
+            logger.exception("Could not queue the notification for comment %s", self.pk)
 
     def attach_to(self, parent, max_depth):
         """Reply to `parent`, or to its deepest ancestor that keeps the thread `max_depth` deep."""
         while parent is not None and parent.depth >= max_depth:
             parent = parent.parent
         self.parent = parent
+
+
+def announce_approved(comments, *, was_held=True):
+    """Queue the mails to the followers of comments just approved (comments/notices.py)."""
+    from . import notices  # the mails are written there, from these models
+
+    if comments:
+        notices.announce_comments(comments, were_held=was_held)
 
 
 def is_trusted(user, post):

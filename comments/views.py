@@ -5,7 +5,6 @@ from contextlib import contextmanager, suppress
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -19,6 +18,7 @@ from config.client_address import client_address
 
 from .forms import CommentForm, remember_commenter
 from .models import Comment, ModerationRule, Rejected
+from .subscription_views import follow_from_comment
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +62,8 @@ def post_comment(request, year, month, day, slug):
         return redirect(earlier.get_absolute_url() if earlier.pk else post.get_absolute_url())
     with claimed(comment):
         comment.save()
-    site_url = f"{request.scheme}://{request.get_host()}"
-    transaction.on_commit(lambda: comment.notify_post_author(site_url))
+    comment.notify_post_author(f"{request.scheme}://{request.get_host()}")  # queued
+    follow_from_comment(request, form, comment)
     response = redirect(comment.get_absolute_url())
     remember_commenter(response, request, form, comment)
     return response

@@ -24,13 +24,21 @@ def env_list(name, default):
 
 
 def email_settings(url):
-    """Django e-mail settings from EMAIL_URL: console://, smtp://user:pass@host:port, smtps://…"""
+    """Django e-mail settings from EMAIL_URL: console://, file:///a/folder,
+    smtp://user:pass@host:port, smtps://…"""
     parts = urlsplit(url)
     if parts.scheme in {"", "console"}:
         return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme == "file":
+        if not parts.path:
+            raise SystemExit("EMAIL_URL: file:// needs a folder, e.g. file:///tmp/blog-mail")
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": unquote(parts.path),
+        }
     if parts.scheme not in {"smtp", "smtps"}:
         raise SystemExit(
-            f"EMAIL_URL: unknown scheme {parts.scheme!r}; use console:// or smtp(s)://"
+            f"EMAIL_URL: unknown scheme {parts.scheme!r}; use console://, file:// or smtp(s)://"
         )
     options = parse_qs(parts.query)
     return {
@@ -63,6 +71,7 @@ INSTALLED_APPS = [
     "blog",
     "comments",
     "tooling",
+    "outbox",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -353,10 +362,22 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
-
-# Talking to other sites (docs/webmention-websub-jsonfeed.md). SITE_URL is this site's public
-# address, for what leaves a request (webmentions sent, WebSub pings); unset, neither is sent.
+# The outbox (outbox/): a failed mail is tried again after 1 min, then 4 times longer each time,
+# up to OUTBOX_MAX_ATTEMPTS tries; then it is listed as failed in the admin.
+OUTBOX_MAX_ATTEMPTS = 6
+OUTBOX_RETRY_SECONDS = 60
+# This site's public address, for what leaves a request (a worker has none to take it from):
+# webmentions sent and WebSub pings (unset, neither is sent), and the links in mails (unset, to
+# the address `make run` serves on).
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+BLOG_SITE_URL = SITE_URL or "http://localhost:8000"
+# Email subscriptions (comments/subscriptions.py).
+SUBSCRIPTIONS_CONFIRM_DAYS = 3  # an unconfirmed request expires (and is deleted) after this
+SUBSCRIPTIONS_MAILS_PER_ADDRESS = 3  # confirmation mails per window to one address
+SUBSCRIPTIONS_MAILS_PER_CLIENT = 10  # confirmation and privacy mails per window from one client
+SUBSCRIPTIONS_WINDOW = 3600  # seconds
+
+# Talking to other sites (docs/webmention-websub-jsonfeed.md); SITE_URL above.
 WEBSUB_HUB = os.environ.get("WEBSUB_HUB", "")  # e.g. https://pubsubhubbub.appspot.com/
 # Addresses safefetch may reach although private or reserved (networks: "10.0.0.0/8"); tests.
 SAFE_FETCH_ALLOWED_NETWORKS = env_list("SAFE_FETCH_ALLOWED_NETWORKS", "")

@@ -9,6 +9,12 @@ from django.test import RequestFactory
 from comments.forms import TOKEN_SALT, reader_id
 
 
+@pytest.fixture(autouse=True)
+def tasks_at_once(settings):
+    """Queued tasks run at once, in the test (the real worker has tests of its own)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 def form_token(post, *, seconds_ago=30, client=None):
     """The hidden token of a comment form shown `seconds_ago` seconds ago to `client` (a test
     client: its CSRF cookie identifies the reader; none for a client without one)."""
