@@ -10,6 +10,13 @@ from comments.models import Comment
 from tests.factories import make_comment, make_post, make_user
 
 
+def full_width(text):
+    """The text in full-width letters (as East Asian keyboards type them)."""
+    return "".join(
+        chr(ord(char) + 0xFEE0) if char.isascii() and char.isalnum() else char for char in text
+    )
+
+
 @pytest.fixture
 def post(db):
     ada = make_user(
@@ -31,7 +38,7 @@ def post(db):
         "Ada Lovelace",
         "ada  lovelace",
         "Adá Lovélace",
-        "Ａｄａ Ｌｏｖｅｌａｃｅ",
+        full_width("Ada Lovelace"),
         "countess ada",
     ],
 )
@@ -102,5 +109,5 @@ def test_the_author_mark_keeps_the_comment_microformats_valid(client, post, send
 
 
 def test_comparable_folds_width_case_accents_and_spacing():
-    assert comparable("Ｃｈｅｎ  Ｌｉ") == comparable("chen li") == comparable("Chén Lí")
+    assert comparable(full_width("Chen  Li")) == comparable("chen li") == comparable("Chén Lí")
     assert comparable("Ada") != comparable("Adam")
