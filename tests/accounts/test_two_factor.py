@@ -27,7 +27,8 @@ def staff(username="chen", *, editor=False, superuser=False):
 
 def code_for(device, *, steps_ahead=0):
     """The code the app shows (steps_ahead=1: the next one, which the device also accepts)."""
-    return f"{totp(device.bin_key, t0=device.t0, step=device.step, digits=device.digits, drift=steps_ahead):06d}"
+    code = totp(device.bin_key, t0=device.t0, step=device.step, drift=steps_ahead)
+    return f"{code:06d}"
 
 
 def enrolled(user):
