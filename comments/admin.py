@@ -83,6 +83,9 @@ class CommentAdmin(OwnedRowsAdmin, admin.ModelAdmin):
         "created_at",
     )
 
+    class Media:
+        css = {"all": ["css/comment-moderation.css"]}
+
     def get_list_display(self, request):
         return (*super().get_list_display(request), moderation.row_buttons(request))
 
