@@ -61,6 +61,7 @@ class CommentAdmin(OwnedRowsAdmin, admin.ModelAdmin):
     list_display = ("commenter", "first_lines", "post_title", "age", "status")
     list_filter = ("status", CommentPathFilter, PostWithHeldCommentsFilter)
     list_select_related = ("post",)
+    paginator = moderation.LastPageForPastTheEnd
     search_fields = ("author_name", "author_email", "body", "ip_address")
     date_hierarchy = "created_at"
     actions = [

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -35,6 +36,17 @@ def back_to_the_list(model_admin, request):
         "opts": Comment._meta,
     }
     return redirect(add_preserved_filters(context, url))
+
+
+class LastPageForPastTheEnd(Paginator):
+    """Moderating the last comment of the last page comes back to a page past the end: show
+    the last page then, rather than the admin's "database error"."""
+
+    def validate_number(self, number):
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            return max(self.num_pages, 1)
 
 
 def comment_to_moderate(model_admin, request, object_id):

@@ -65,6 +65,26 @@ def test_one_click_moderates_the_row_and_returns_to_the_same_filtered_list(
     assert held.post.__class__.objects.get(pk=held.post_id).comment_count == count
 
 
+def test_moderating_the_last_comment_of_the_last_page_comes_back_to_the_last_page(
+    client, db, monkeypatch
+):
+    from django.contrib import admin
+
+    monkeypatch.setattr(admin.site._registry[Comment], "list_per_page", 2)
+    post = make_post()
+    comments = [make_comment(post=post, status="pending") for _ in range(5)]
+    client.force_login(moderator())
+    on_page_three = client.get(LIST, {"status__exact": "pending", "p": "3"}).content.decode()
+    alone = next(c for c in comments if f'value="{c.pk}:approved"' in on_page_three)
+    response = client.post(
+        f"{LIST}moderate/?_changelist_filters=status__exact%3Dpending%26p%3D3",
+        {"moderate": f"{alone.pk}:approved"},
+    )
+    page = client.get(response.url)
+    assert page.status_code == 200  # not the admin's redirect to ?e=1
+    assert page.content.decode().count('name="moderate"') == 2 * 3  # the last page, page 2
+
+
 def test_row_buttons_post_through_the_lists_form_with_its_filters(client, held):
     client.force_login(moderator())
     page = client.get(LIST, {"status__exact": "pending"}).content.decode()
