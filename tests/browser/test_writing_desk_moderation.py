@@ -113,5 +113,8 @@ def test_an_editor_is_asked_for_a_second_factor_when_the_site_requires_it(page, 
     page.fill("#id_code", f"{totp(key, drift=1):06d}")  # the next code: this one is used
     page.click("input[type=submit]")
     page.wait_for_url(re.compile(r"/admin/$"))
-    assert page.locator("#content").is_visible()
+    found["index"] = axe_violations(page)
+    page.click("text=Two-factor sign-in")
+    assert "Two-factor sign-in is on" in page.locator("#content").inner_text()
+    found["on"] = axe_violations(page)
     assert not any(found.values()), json.dumps(found, indent=1)
