@@ -1,11 +1,14 @@
 from django.contrib import admin, messages
 from django.db import models
-from django.utils.text import Truncator
+from django.urls import path
+from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
 
 from accounts.admin import OwnedRowsAdmin
 from blog.admin import PathSubtreeFilter
 from blog.models import Post
 
+from . import moderation
 from .models import Comment, ModerationRule
 from .subscriptions import Subscription
 
@@ -14,6 +17,31 @@ class CommentPathFilter(PathSubtreeFilter):
     def posts(self, request, model_admin):
         # Only the posts whose comments this user may moderate.
         return Post.objects.filter(pk__in=model_admin.get_queryset(request).values("post"))
+
+
+class PostWithHeldCommentsFilter(admin.SimpleListFilter):
+    """A post's comments: the choices are only the posts with comments awaiting moderation
+    (not every post of the site); any post's id still works in the address (?post=12)."""
+
+    title = "post with held comments"
+    parameter_name = "post"
+
+    def lookups(self, request, model_admin):
+        held = model_admin.get_queryset(request).held()
+        posts = Post.objects.filter(pk__in=held.values("post")).order_by("-published_at")
+        return [
+            (str(pk), title or f"Post {pk}") for pk, title in posts.values_list("pk", "title")[:50]
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        return (
+            queryset.filter(post_id=value)
+            if value.isdigit() and len(value) < 19
+            else queryset.none()
+        )
 
 
 def status_action(status, label):
@@ -31,9 +59,10 @@ def status_action(status, label):
 class CommentAdmin(OwnedRowsAdmin, admin.ModelAdmin):
     owner_lookup = "post__author"  # authors moderate the comments on their own posts
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ("author_name", "excerpt", "post", "status", "created_at", "ip_address")
-    list_filter = ("status", CommentPathFilter, ("post", admin.RelatedOnlyFieldListFilter))
+    list_display = ("commenter", "first_lines", "post_title", "age", "status")
+    list_filter = ("status", CommentPathFilter, PostWithHeldCommentsFilter)
     list_select_related = ("post",)
+    paginator = moderation.LastPageForPastTheEnd
     search_fields = ("author_name", "author_email", "body", "ip_address")
     date_hierarchy = "created_at"
     actions = [
@@ -56,9 +85,43 @@ class CommentAdmin(OwnedRowsAdmin, admin.ModelAdmin):
         "created_at",
     )
 
+    class Media:
+        css = {"all": ["css/comment-moderation.css"]}
+
+    def get_list_display(self, request):
+        return (*super().get_list_display(request), moderation.row_buttons(request))
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "moderate/",
+                wrap(lambda request: moderation.moderate(request, self)),
+                name="comments_comment_moderate",
+            ),
+            path(
+                "<path:object_id>/reply/",
+                wrap(lambda request, object_id: moderation.reply(request, self, object_id)),
+                name="comments_comment_reply",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="commenter", ordering="author_name")
+    def commenter(self, comment):
+        return f"{comment.author_name} (author)" if comment.is_by_author else comment.author_name
+
     @admin.display(description="comment")
-    def excerpt(self, comment):
-        return Truncator(comment.body).words(12)
+    def first_lines(self, comment):
+        return mark_safe(comment.first_lines_html)  # the sanitiser's output (blog.markup)
+
+    @admin.display(description="post", ordering="post__title")
+    def post_title(self, comment):
+        return comment.post.display_title
+
+    @admin.display(description="age", ordering="created_at")
+    def age(self, comment):
+        return timesince(comment.created_at, depth=1)
 
     def has_add_permission(self, request):
         return False  # comments come from readers, through the site

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core import signing
 from django.middleware.csrf import get_token
 
+from accounts.names import author_using
+
 from .models import Comment, NoticePreference, one_line, what_happens_next
 
 TOKEN_SALT = "comments.form-issued"
@@ -75,6 +77,27 @@ class CommentForm(forms.ModelForm):
     def clean_author_name(self):
         # A line break in a name could forge lines in the mails that quote it.
         return one_line(self.cleaned_data["author_name"])
+
+    def clean(self):
+        cleaned = super().clean()
+        self.refuse_an_authors_name(cleaned.get("author_name", ""), cleaned.get("author_email", ""))
+        return cleaned
+
+    def refuse_an_authors_name(self, name, email):
+        """The names and emails of the site's authors are theirs: anyone else (a reader who is
+        not logged in as that author) is asked to choose another."""
+        reason = "is used by one of this site's authors. If you are that author, log in first; "
+        if name and self.is_someone_elses(author_using(name=name)):
+            self.add_error(
+                "author_name", f"This name {reason}otherwise please choose another name."
+            )
+        if email and self.is_someone_elses(author_using(email=email)):
+            self.add_error(
+                "author_email", f"This email {reason}otherwise please use your own address."
+            )
+
+    def is_someone_elses(self, author):
+        return author is not None and author.pk != self.request.user.pk
 
     def clean_homepage(self):
         if self.cleaned_data["homepage"]:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from blog.markup import COMMENT_BODY_MAX_CHARS, plain_text, render_comment
+from blog.markup import COMMENT_BODY_MAX_CHARS, comment_excerpt, plain_text, render_comment
 from blog.models import Post
 from blog.websub import feed_urls, feeds_changed
 from pagecache import retire
@@ -172,6 +172,12 @@ class Comment(models.Model):
         max_length=10, choices=Post.Markup.choices, default=Post.Markup.MARKDOWN, editable=False
     )
     import_key = models.CharField(max_length=300, blank=True, editable=False)
+    is_by_author = models.BooleanField(
+        "by an author",
+        default=False,
+        editable=False,
+        help_text="Written while logged in as one of the site's authors (marked on the site).",
+    )
 
     objects = CommentQuerySet.as_manager()
 
@@ -196,6 +202,8 @@ class Comment(models.Model):
             self.render()
         self.depth = self.parent.depth + 1 if self.parent_id else 1
         stored_status = self.__dict__.get("_stored_status")
+        if self._state.adding and self.user_id:
+            self.is_by_author = is_site_author(self.user, self.post)
         with transaction.atomic():
             lock_posts([self.post_id])
             if self.status == self.Status.APPROVED or self.was_approved():
@@ -244,6 +252,11 @@ class Comment(models.Model):
         return (
             self.author_url if self.author_url.lower().startswith(("http://", "https://")) else ""
         )
+
+    @property
+    def first_lines_html(self):
+        """The start of the comment as (sanitised) HTML, for the moderation list."""
+        return comment_excerpt(self.body_html)
 
     @property
     def first_words(self):
@@ -296,6 +309,11 @@ def announce_approved(comments, *, was_held=True):
 
     if comments:
         notices.announce_comments(comments, were_held=was_held)
+
+
+def is_site_author(user, post):
+    """The comment's writer is the post's author or another of the site's authors (staff)."""
+    return user.pk == post.author_id or user.is_staff
 
 
 def is_trusted(user, post):

@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "taggit",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -103,6 +106,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.two_factor.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "blog.middleware.LegacyUrlMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
@@ -427,6 +432,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # The address comes from config.client_address, like every other use of it.
 AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
+
+# Staff sign-in with a second factor (accounts/two_factor.py): DJANGO_TWO_FACTOR_REQUIRED=1 makes
+# Editors and superusers set one up before using the admin. Off by default (demo logins).
+TWO_FACTOR_REQUIRED = env_flag("DJANGO_TWO_FACTOR_REQUIRED")
+OTP_TOTP_ISSUER = BLOG_TITLE
 
 # Reverse proxies in front (see config/client_address.py): unset, a number of proxies, or
 # their addresses/networks. Decides which client address X-Forwarded-For may name.

@@ -40,6 +40,7 @@ def serve_media(request, path):
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("admin/", include("accounts.urls")),  # the admin's login, with a second factor
     path("admin/", admin.site.urls),
     # Comments first: the blog's path URLs would otherwise take /<path>/comments/feed/.
     path("", include("comments.urls")),
