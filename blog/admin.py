@@ -377,8 +377,9 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
         return fields
 
     def has_publish_permission(self, request):
-        """Publishing, scheduling and unpublishing: not for contributors."""
-        return request.user.can_publish
+        """Publishing, scheduling and unpublishing: not for contributors (Django allows an
+        action on any one of its permissions: this one includes "change")."""
+        return request.user.can_publish and self.has_change_permission(request)
 
     def has_change_permission(self, request, obj=None):
         # A contributor's post is theirs to change until an editor publishes it.

@@ -128,16 +128,14 @@ def change_state(request, queryset, status, **fields):
     return changed
 
 
-@admin.action(description="Publish the selected posts now", permissions=["change", "publish"])
+@admin.action(description="Publish the selected posts now", permissions=["publish"])
 def publish_now(modeladmin, request, queryset):
     waiting = queryset.exclude(pk__in=queryset.readable().values("pk"))
     change_state(request, waiting, Post.Status.PUBLISHED, published_at=timezone.now())
     modeladmin.message_user(request, "Published.", messages.SUCCESS)
 
 
-@admin.action(
-    description="Unpublish the selected posts (back to draft)", permissions=["change", "publish"]
-)
+@admin.action(description="Unpublish the selected posts (back to draft)", permissions=["publish"])
 def unpublish(modeladmin, request, queryset):
     change_state(request, queryset.exclude(status=Post.Status.DRAFT), Post.Status.DRAFT)
     modeladmin.message_user(request, "Unpublished.", messages.SUCCESS)
