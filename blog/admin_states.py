@@ -59,7 +59,13 @@ class StateFormMixin:
         else:
             self.initial["status"] = State.DRAFT.value
         if "published_at" in self.fields:
-            self.fields["published_at"].label = "Date and time"
+            field = self.fields["published_at"]
+            field.label = "Date and time"
+            # The admin's date and time inputs share one label: each says which it is.
+            for widget, name in zip(
+                getattr(field.widget, "widgets", ()), ("Date", "Time"), strict=False
+            ):
+                widget.attrs["aria-label"] = name
 
     def clean_state(self, cleaned):
         state = cleaned.get("status")
