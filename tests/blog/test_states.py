@@ -160,3 +160,20 @@ def test_the_post_list_costs_the_same_queries_for_more_posts(admin_client):
 def test_the_change_form_loads_the_desk_stylesheet(admin_client):
     page = admin_client.get("/admin/blog/post/add/").content.decode()
     assert "css/post-desk" in page
+
+
+def test_an_unlisted_page_answers_at_its_address_and_is_not_in_the_navigation(client, db):
+    from blog.models import Page
+
+    page = Page(title="Hidden page", slug="hidden", author=make_post().author, body="Shh.")
+    page.status = Post.Status.UNLISTED
+    page.save()
+    response = client.get("/hidden/")
+    assert response.status_code == 200
+    assert '<meta name="robots" content="noindex">' in response.content.decode()
+    assert 'href="/hidden/"' not in client.get("/").content.decode()
+
+
+def test_a_published_post_is_not_marked_noindex(client, db):
+    post = make_post()
+    assert 'content="noindex"' not in client.get(post.get_absolute_url()).content.decode()
