@@ -354,6 +354,8 @@ class PostAdmin(OwnedRowsAdmin, admin.ModelAdmin):
         """Where the post stands in review, and the contributor's "Submit for review"."""
         if post.pk and post.status == Post.Status.PENDING:
             return "Waiting for an editor: they publish it, schedule it, or send it back to Draft."
+        if post.pk and post.status != Post.Status.DRAFT:
+            return f"{post.state}: an editor has reviewed it."
         return "“Submit for review” (beside Save) sends it to the editors, who publish it."
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

@@ -111,6 +111,8 @@ def test_a_contributor_cannot_publish_with_the_list_actions(client, people):
 def test_a_contributor_cannot_change_their_post_once_published(client, people):
     post = make_post(author=people["dara"], title="Out there")
     client.force_login(people["dara"])
+    page = client.get(f"/admin/blog/post/{post.pk}/change/").content.decode()
+    assert "Published: an editor has reviewed it." in page and 'name="_save"' not in page
     response = client.post(f"/admin/blog/post/{post.pk}/change/", form_data(post, title="Changed"))
     assert response.status_code == 403
     post.refresh_from_db()
