@@ -169,6 +169,7 @@ def test_a_contributor_submits_for_review_and_an_editor_publishes(page, desk, br
 
     editor = reader(browser, live_server, page)
     log_in(editor, "eve")
+    assert_no_axe_violations(editor)  # the admin's index, with the queue's link
     editor.click("text=1 post waiting for review")
     editor.wait_for_url("**/admin/blog/post/?state=pending")
     editor.wait_for_load_state()
