@@ -108,6 +108,12 @@ def make_editors(modeladmin, request, queryset):
     Group.objects.get(name="Editor").user_set.add(*queryset)
 
 
+@admin.action(description="Give the selected users the Contributor role", permissions=["change"])
+def make_contributors(modeladmin, request, queryset):
+    queryset.update(is_staff=True)
+    Group.objects.get(name="Contributor").user_set.add(*queryset)
+
+
 @admin.register(User)
 class UserAdmin(CheckedRelationsAdmin, BaseUserAdmin):
     fieldsets = (
@@ -117,7 +123,7 @@ class UserAdmin(CheckedRelationsAdmin, BaseUserAdmin):
     list_display = ("username", "display_name", "email", "is_staff", "is_active")
     search_fields = ("username", "display_name", "email")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    actions = [make_authors, make_editors]
+    actions = [make_contributors, make_authors, make_editors]
 
 
 admin.site.unregister(AccessAttempt)

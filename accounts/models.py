@@ -32,5 +32,14 @@ class User(AbstractUser):
         """Editors (and superusers) may act on every post and comment, not only their own."""
         return self.is_superuser or self.groups.filter(name="Editor").exists()
 
+    @cached_property
+    def can_publish(self):
+        """Everyone but a Contributor (WordPress's role) may publish; a contributor's post
+        goes to an editor for review."""
+        if self.is_superuser:
+            return True
+        roles = set(self.groups.values_list("name", flat=True))
+        return "Contributor" not in roles or bool(roles & {"Author", "Editor"})
+
     def get_absolute_url(self):
         return reverse("blog:author-detail", kwargs={"username": self.username})

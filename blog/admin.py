@@ -10,10 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.timesince import timeuntil
 from taggit.admin import TagAdmin
 from taggit.forms import TagWidget
 from taggit.models import Tag
@@ -21,6 +20,16 @@ from taggit.utils import _parse_tags
 
 from accounts.admin import CheckedRelationsAdmin, OwnedRowsAdmin
 
+from .admin_states import (
+    StateFilter,
+    StateFormMixin,
+    publish_now,
+    site_url,
+    state_badge,
+    state_message,
+    submit_for_review,
+    unpublish,
+)
 from .autosave import AutosaveAdmin, LoadedVersionForm
 from .markup import POST_BODY_MAX_CHARS
 from .media_library import (
@@ -31,6 +40,7 @@ from .media_library import (
 )
 from .models import Page, Path, Post, PostImage, PostRevision, TaggedPost, split_path
 from .models.posts import version_diff
+from .review import after_state_change
 from .uploads import open_upload, renditions
 
 
@@ -84,12 +94,13 @@ POST_FORM_LAYOUT = (
     "markup",
     "summary",
     "status",
+    "review",
     "published_at",
+    "review_note",
     "allow_comments",
     "pinned",
     "author",
     "share_link",
-    "history",
 )
 # A page: no path, tags, summary or pin; a place below another page and in the navigation.
 PAGE_FORM_LAYOUT = (
@@ -102,16 +113,17 @@ PAGE_FORM_LAYOUT = (
     "length",
     "markup",
     "status",
+    "review",
     "published_at",
+    "review_note",
     "allow_comments",
     "author",
     "share_link",
-    "history",
 )
 POST_MODEL_FIELDS = {field.name for field in Post._meta.get_fields()}
 
 
-class PostAdminForm(LoadedVersionForm):
+class PostAdminForm(StateFormMixin, LoadedVersionForm):
     """The path is typed as text (/openstack/kilo) and created, with its ancestors, if new."""
 
     path_text = forms.CharField(
@@ -150,6 +162,12 @@ class PostAdminForm(LoadedVersionForm):
             )
             self.fields["tags"].help_text = "Comma-separated; known tags are suggested."
         show_pictures_in_text(self)
+        self.setup_state_field()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_state(cleaned)
+        return cleaned
 
     def clean_path_text(self):
         return "/" + "/".join(split_path(self.cleaned_data["path_text"]))
@@ -159,7 +177,7 @@ class PostAdminForm(LoadedVersionForm):
         return super().save(commit=commit)
 
 
-class PageAdminForm(LoadedVersionForm):
+class PageAdminForm(StateFormMixin, LoadedVersionForm):
     class Meta:
         model = Page
         fields = tuple(name for name in PAGE_FORM_LAYOUT if name in POST_MODEL_FIELDS)
@@ -178,6 +196,12 @@ class PageAdminForm(LoadedVersionForm):
         if "author" in self.fields:
             self.fields["author"].required = False
             self.fields["author"].help_text = "Left empty: whoever saves the page."
+        self.setup_state_field()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_state(cleaned)
+        return cleaned
 
 
 class PathAdminForm(forms.ModelForm):
@@ -236,22 +260,6 @@ class VisibleTagAdmin(TagAdmin):
         return tags.filter(pk__in=TaggedPost.objects.tags_of(Post.objects.visible_to(request.user)))
 
 
-class StateFilter(admin.SimpleListFilter):
-    title = "state"
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return [("draft", "Draft"), ("scheduled", "Scheduled"), ("published", "Published")]
-
-    def queryset(self, request, queryset):
-        states = {
-            "draft": queryset.drafts,
-            "scheduled": queryset.scheduled,
-            "published": queryset.published,
-        }
-        return states[self.value()]() if self.value() in states else queryset
-
-
 class PathSubtreeFilter(admin.SimpleListFilter):
     """Rows filed under a path or below it (posts, or comments through their posts). It lists
     only the paths of the posts this user may see in the list."""
@@ -269,26 +277,6 @@ class PathSubtreeFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.under(self.value()) if self.value() else queryset
-
-
-@admin.action(description="Publish the selected posts now", permissions=["change"])
-def publish_now(modeladmin, request, queryset):
-    for post in queryset.exclude(pk__in=queryset.readable().values("pk")):
-        post.status, post.published_at, post.edited_by = (
-            Post.Status.PUBLISHED,
-            timezone.now(),
-            request.user,
-        )
-        post.save()
-    modeladmin.message_user(request, "Published.", messages.SUCCESS)
-
-
-@admin.action(description="Unpublish the selected posts (back to draft)", permissions=["change"])
-def unpublish(modeladmin, request, queryset):
-    for post in queryset.exclude(pk__in=queryset.drafts().values("pk")):
-        post.status, post.edited_by = Post.Status.DRAFT, request.user
-        post.save()
-    modeladmin.message_user(request, "Unpublished.", messages.SUCCESS)
 
 
 class PostImageForm(forms.ModelForm):
@@ -356,24 +344,76 @@ class PostImageInline(admin.TabularInline):
 @admin.register(Post)
 class PostAdmin(AutosaveAdmin, OwnedRowsAdmin, admin.ModelAdmin):
     form = PostAdminForm
-    list_display = ("title", "author", "path", "state", "published_at", "comment_count")
+    list_display = ("title", "state", "path", "published_at", "comment_count", "author")
     list_select_related = ("author", "path")
     search_fields = ("title", "body", "path__full_path")
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("title",)}
-    actions = [publish_now, unpublish]
+    actions = [publish_now, unpublish, submit_for_review]
     fields = POST_FORM_LAYOUT
-    readonly_fields = ("length", "share_link", "history")
+    readonly_fields = ("length", "share_link", "review")
     inlines = [PostImageInline]
     kind = Post.Kind.POST
 
     class Media:
         js = ["js/post-editor.js", "js/autosave.js", "js/picture-upload.js"]
-        css = {"all": ["css/pygments.css", "css/post-editor.css"]}
+        css = {"all": ["css/pygments.css", "css/post-editor.css", "css/post-desk.css"]}
 
-    @admin.display(description="state")
+    @admin.display(description="state", ordering="status")
     def state(self, post):
-        return post.state
+        return state_badge(post)
+
+    @admin.display(description="review")
+    def review(self, post):
+        """Where the post stands in review, and the contributor's "Submit for review"."""
+        if post.pk and post.status == Post.Status.PENDING:
+            return "Waiting for an editor: they publish it, schedule it, or send it back to Draft."
+        if post.pk and post.status != Post.Status.DRAFT:
+            return f"{post.state}: an editor has reviewed it."
+        return "“Submit for review” (beside Save) sends it to the editors, who publish it."
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        post = self.get_object(request, object_id) if object_id else None
+        can_submit = not request.user.can_publish and (
+            post is None or post.status == Post.Status.DRAFT
+        )
+        extra_context = {**(extra_context or {}), "can_submit_for_review": can_submit}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_fields(self, request, obj=None):
+        """ "Review" for contributors and posts waiting; the editor's note for editors, and
+        for the author once there is one."""
+        fields = list(super().get_fields(request, obj))
+        waiting = obj is not None and obj.status == Post.Status.PENDING
+        if request.user.can_publish and not waiting and "review" in fields:
+            fields.remove("review")
+        has_note = obj is not None and obj.review_note
+        if not (request.user.is_editor or has_note) and "review_note" in fields:
+            fields.remove("review_note")
+        return fields
+
+    def has_publish_permission(self, request):
+        """Publishing, scheduling and unpublishing: not for contributors (Django allows an
+        action on any one of its permissions: this one includes "change")."""
+        return request.user.can_publish and self.has_change_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        # A contributor's post is theirs to change until an editor publishes it.
+        allowed = super().has_change_permission(request, obj)
+        if obj is not None and not request.user.can_publish:
+            return allowed and obj.status in (Post.Status.DRAFT, Post.Status.PENDING)
+        return allowed
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        if obj is not None and not request.user.can_publish:
+            return allowed and obj.status in (Post.Status.DRAFT, Post.Status.PENDING)
+        return allowed
+
+    def history_view(self, request, object_id, extra_context=None):
+        """One history: the admin's History button opens the revisions (who saved what)."""
+        post = self._own_post_or_403(request, object_id)
+        return redirect(f"admin:{self.url_prefix}_revisions", post.pk)
 
     @admin.display(description="length")
     def length(self, post):
@@ -435,13 +475,6 @@ class PostAdmin(AutosaveAdmin, OwnedRowsAdmin, admin.ModelAdmin):
             message = state_message(saved)
         return super().message_user(request, message, level, *args, **kwargs)
 
-    @admin.display(description="revisions")
-    def history(self, post):
-        if not post.pk:
-            return "—"
-        url = reverse(f"admin:{self.url_prefix}_revisions", args=[post.pk])
-        return format_html('<a href="{}">Earlier versions of the title and text</a>', url)
-
     def get_list_filter(self, request):
         extra = ("author",) if request.user.is_editor else ()
         return (StateFilter, PathSubtreeFilter, *extra, "allow_comments")
@@ -452,16 +485,18 @@ class PostAdmin(AutosaveAdmin, OwnedRowsAdmin, admin.ModelAdmin):
         return type(form.__name__, (form,), {"user": request.user})
 
     def get_readonly_fields(self, request, obj=None):
-        extra = () if request.user.is_editor else ("author",)
+        extra = () if request.user.is_editor else ("author", "review_note")
         return (*self.readonly_fields, *extra)
 
     def save_model(self, request, obj, form, change):
         if not obj.author_id or (not change and not request.user.is_editor):
             obj.author = request.user
         obj.edited_by = request.user
+        previous = Post.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
         super().save_model(request, obj, form, change)
         if attach_pending_pictures(obj, request.user):
             obj.refresh_html()
+        after_state_change(obj, previous, request.user, site_url(request))
         request.saved_post = obj
 
     def get_changeform_initial_data(self, request):
@@ -580,25 +615,3 @@ class PageAdmin(PostAdmin):
     def get_list_filter(self, request):
         extra = ("author",) if request.user.is_editor else ()
         return (StateFilter, *extra, "allow_comments")
-
-
-def state_message(post):
-    """What a save did, in the blog's terms: published (with a link), scheduled for when, or
-    kept as a draft (with the author's preview)."""
-    kind = "page" if post.is_page else "post"
-    if post.is_published:
-        return format_html(
-            'Published — <a href="{}">view the {}</a>.', post.get_absolute_url(), kind
-        )
-    if post.is_scheduled:
-        when = timezone.localtime(post.published_at)
-        return format_html(
-            "Scheduled for {} (in {}): readers see the {} from then on.",
-            f"{when:%a %-d %b %Y %H:%M}",
-            timeuntil(post.published_at),
-            kind,
-        )
-    return format_html(
-        'Saved as a draft: readers do not see it. <a href="{}">Preview it</a>.',
-        post.get_share_url(),
-    )

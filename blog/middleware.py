@@ -126,7 +126,7 @@ def legacy_target(request):
         old = re.sub("/{2,}", "/", request.path)  # //greek/x, as some exports link it
     legacy = LegacyUrl.objects.filter(old_url__in={old, old.rstrip("/"), old.rstrip("/") + "/"})
     legacy = legacy.select_related("post").first()
-    if legacy is not None and legacy.post.is_published:
+    if legacy is not None and legacy.post.is_reachable:
         return legacy.post.get_absolute_url()
     if old != request.path and not request.GET:
         return old  # //greek/x/, as some exports link it: the address with single slashes
@@ -134,7 +134,7 @@ def legacy_target(request):
     below = FORMER_PERMALINK.match(request.path)
     if below:
         legacy = LegacyUrl.objects.filter(old_url=below.group(1)).select_related("post").first()
-        if legacy is not None and legacy.post.is_published:
+        if legacy is not None and legacy.post.is_reachable:
             return legacy.post.get_absolute_url() + below.group(2)
     target = blosxom_target(request.path) or listing_target(request.path)
     if target:

@@ -141,7 +141,7 @@ def period_end(start, month, day):
 def post_detail(request, year, month, day, slug):
     """The permalink page: the post, its neighbours and related posts (and whatever the
     template adds: the comments app's section)."""
-    posts = Post.objects.published().at(year, month, day, slug)
+    posts = Post.objects.reachable().filter(kind=Post.Kind.POST).at(year, month, day, slug)
     post = get_object_or_404(for_entries(posts))
     picture = next(iter(post.images.all()), None)
     context = {
@@ -179,7 +179,8 @@ def page_detail(request, page):
 @require_GET
 def gallery(request, year, month, day, slug):
     """Every picture of a post, each linking to its full size."""
-    posts = Post.objects.published().at(year, month, day, slug).select_related("author", "path")
+    posts = Post.objects.reachable().filter(kind=Post.Kind.POST).at(year, month, day, slug)
+    posts = posts.select_related("author", "path")
     post = get_object_or_404(posts.with_tags().prefetch_related("images"))
     if not post.images.all():
         raise Http404("This post has no pictures.")
@@ -200,7 +201,7 @@ def path_detail(request, path, year=None, month=None):
     sub-path, optionally narrowed to a year or month."""
     if year is None:
         page = (
-            Post.objects.readable()
+            Post.objects.reachable()
             .pages()
             .filter(page_path=path)
             .select_related("author", "parent")
@@ -296,7 +297,7 @@ def shared_draft(request, token):
         return render(request, "blog/shared_draft_expired.html", status=410)
     except (signing.BadSignature, Post.DoesNotExist):
         raise Http404("No such draft.") from None
-    if post.is_published:
+    if post.is_reachable:
         return redirect(post.get_absolute_url())
     response = render(request, "blog/shared_draft.html", {"post": post})
     response["X-Robots-Tag"] = "noindex, nofollow"

@@ -30,6 +30,9 @@ GENERATOR = "blosxom-ng export_wxr"
 # Our own meta for what WordPress has no field for: a post's or a path's former addresses
 # (one a line), the picture an attachment is (for the body's image:N references).
 OLD_URLS_META, IMAGE_META, TITLE_META = "_blosxom_old_urls", "_blosxom_image", "_blosxom_title"
+# A post this engine kept Unlisted (WordPress has no such status: it is exported as private, which
+# WordPress keeps from the public too, and this meta brings the state back on import).
+STATE_META = "_blosxom_state"
 
 
 class WxrError(Exception):

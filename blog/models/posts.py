@@ -89,12 +89,37 @@ class PostQuerySet(models.QuerySet):
             .only(*LINK_FIELDS)
         )
 
+    def reachable(self):
+        """What answers at its own address: what readers see, plus unlisted posts and pages
+        (reachable by their link, absent from every listing, feed, sitemap and search)."""
+        return self.filter(
+            Q(status=Post.Status.UNLISTED)
+            | Q(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+        )
+
     def scheduled(self):
         """Published for a time still to come: readers see them from then on."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now())
 
     def drafts(self):
         return self.filter(status=Post.Status.DRAFT)
+
+    def pending_review(self):
+        """Submitted for review by a contributor: waiting for an editor."""
+        return self.filter(status=Post.Status.PENDING)
+
+    def unlisted(self):
+        return self.filter(status=Post.Status.UNLISTED)
+
+    def in_state(self, state):
+        """The posts in one of Post.State (the admin's state filter)."""
+        return {
+            Post.State.DRAFT: self.drafts,
+            Post.State.PENDING: self.pending_review,
+            Post.State.SCHEDULED: self.scheduled,
+            Post.State.PUBLISHED: self.readable,
+            Post.State.UNLISTED: self.unlisted,
+        }[state]()
 
     def open_for_comments(self):
         """Published posts that take comments: allowed, and not older than
@@ -298,8 +323,22 @@ def unique_slug(base, is_taken):
 
 class Post(models.Model):
     class Status(models.TextChoices):
+        """What is stored. A scheduled post is PUBLISHED with a time to come: it goes live at
+        that time with no job to run (see PostQuerySet.readable)."""
+
         DRAFT = "draft", "Draft"
+        PENDING = "pending", "Pending review"
         PUBLISHED = "published", "Published"
+        UNLISTED = "unlisted", "Unlisted"
+
+    class State(models.TextChoices):
+        """What an author chooses and sees: the status, with Scheduled told apart."""
+
+        DRAFT = "draft", "Draft"
+        PENDING = "pending", "Pending review"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+        UNLISTED = "unlisted", "Unlisted"
 
     class Kind(models.TextChoices):
         POST = "post", "Post"
@@ -374,7 +413,7 @@ class Post(models.Model):
         default=timezone.now,
         db_index=True,
         validators=[validate_within_calendar],
-        help_text="A time in the future schedules the post: readers see it from then on.",
+        help_text="Scheduled: when it goes live. Published: its date.",
     )
     pub_date = models.DateField(editable=False, help_text="Day of publication, site time zone.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -391,6 +430,11 @@ class Post(models.Model):
     )
     comment_count = models.PositiveIntegerField(
         default=0, editable=False, help_text="Approved comments; kept by the comments app."
+    )
+    review_note = models.TextField(
+        blank=True,
+        max_length=5000,
+        help_text="From an editor to the author, when sending a post back to Draft.",
     )
     edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -541,7 +585,7 @@ class Post(models.Model):
     def _keep_former_address(self, stored):
         """An address readers may have seen (the post was published) keeps answering, with a
         301 to the new one, after the slug or the date changes (blog.middleware)."""
-        if stored.is_published and stored.get_absolute_url() != self.get_absolute_url():
+        if stored.is_reachable and stored.get_absolute_url() != self.get_absolute_url():
             LegacyUrl.objects.update_or_create(
                 old_url=unquote(stored.get_absolute_url()), defaults={"post": self}
             )
@@ -618,11 +662,21 @@ class Post(models.Model):
         return bool(self.excerpt_html)
 
     @property
+    def is_reachable(self):
+        """The instance twin of PostQuerySet.reachable(): answers at its address."""
+        return self.is_published or self.status == self.Status.UNLISTED
+
+    @property
+    def current_state(self):
+        """Its Post.State: the stored status, with Scheduled told apart from Published."""
+        if self.is_scheduled:
+            return self.State.SCHEDULED
+        return self.State(self.status)
+
+    @property
     def state(self):
-        """What readers can see of it: Draft, Scheduled or Published."""
-        if self.is_published:
-            return "Published"
-        return "Scheduled" if self.is_scheduled else "Draft"
+        """What readers can see of it, in words: Draft, Pending review, Scheduled…"""
+        return self.current_state.label
 
     @property
     def word_count(self):

@@ -111,7 +111,10 @@ def test_the_admin_speaks_the_blogs_language(admin_client, settings):
     ("when", "says"),
     [
         ({"published_at_0": "2015-10-15"}, "Published — <a href="),
-        ({"published_at_0": "2999-12-03", "published_at_1": "09:00:00"}, "Scheduled for Tue 3 Dec"),
+        (
+            {"status": "scheduled", "published_at_0": "2999-12-03", "published_at_1": "09:00:00"},
+            "Scheduled for Tue 3 Dec",
+        ),
         ({"status": "draft"}, "Saved as a draft: readers do not see it."),
     ],
 )

@@ -111,12 +111,16 @@ def test_share_link_after_publishing_leads_to_the_permalink(client, db):
     assert response.status_code == 302 and response["Location"] == draft.get_absolute_url()
 
 
-def test_change_form_offers_the_share_link_and_history(client, author):
+def test_change_form_offers_the_share_link_and_one_history_that_shows_revisions(client, author):
     draft = make_post(author=author, published=False)
     client.force_login(author)
     page = client.get(f"/admin/blog/post/{draft.pk}/change/").content.decode()
     assert "/drafts/" in page and "View draft" in page
-    assert f"/admin/blog/post/{draft.pk}/revisions/" in page
+    # The admin's History button is the only history link; it opens the revisions.
+    assert f"/admin/blog/post/{draft.pk}/history/" in page and "/revisions/" not in page
+    response = client.get(f"/admin/blog/post/{draft.pk}/history/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/blog/post/{draft.pk}/revisions/"
 
 
 def test_saving_a_changed_title_or_body_keeps_the_previous_version(db):

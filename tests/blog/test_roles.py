@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 
 import pytest
 from django.contrib.auth.models import Group
@@ -153,7 +154,12 @@ def test_post_state_is_shown_and_filtered(client, people):
     client.force_login(people["eve"])
     page = client.get("/admin/blog/post/").content.decode()
     for state in ("Draft", "Scheduled", "Published"):
-        assert f'<td class="field-state">{state}</td>' in page
+        # colour (the class), an icon and the word: never colour alone
+        assert re.search(
+            rf'class="post-state post-state-{state.lower()}"><span aria-hidden="true">.</span> '
+            rf"{state}</span>",
+            page,
+        ), state
     scheduled = client.get("/admin/blog/post/", {"state": "scheduled"}).content.decode()
     assert "Later on" in scheduled and "Ann writes" not in scheduled
     under = client.get("/admin/blog/post/", {"under": "/diary"}).content.decode()

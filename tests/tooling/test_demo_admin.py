@@ -26,7 +26,7 @@ def test_demo_logins_work_and_carry_their_roles(db, login_file):
     )
     output = run()
     roles = sorted(line.split(": ", 1)[0] for line in login_file.read_text().splitlines())
-    assert roles == ["Author", "Author", "Editor", "superuser"]
+    assert roles == ["Author", "Author", "Contributor", "Editor", "superuser"]
     for line in login_file.read_text().splitlines():
         role, rest = line.split(": ", 1)
         username, password = rest.split()[1], rest.split()[3]
@@ -37,6 +37,7 @@ def test_demo_logins_work_and_carry_their_roles(db, login_file):
         assert password in output
     assert get_user_model().objects.get(username="ada").is_editor is False
     assert get_user_model().objects.get(username="chen").is_editor is True
+    assert get_user_model().objects.get(username="dara").can_publish is False
 
 
 def test_running_again_keeps_the_same_logins(db, login_file):

@@ -1,3 +1,4 @@
+import datetime
 import io
 import shutil
 
@@ -240,3 +241,34 @@ def test_export_to_standard_output(db):
     assert (
         "<wp:meta_key>_blosxom_markup</wp:meta_key><wp:meta_value>markdown</wp:meta_value>" in text
     )
+
+
+def test_each_state_has_its_wordpress_status_and_comes_back_on_import(db, tmp_path, settings):
+    states = {
+        "A draft": ("draft", timezone.now()),
+        "Waiting": ("pending", timezone.now()),
+        "Later": ("published", timezone.now() + datetime.timedelta(days=3)),
+        "Out": ("published", timezone.now() - datetime.timedelta(days=1)),
+        "By link": ("unlisted", timezone.now() - datetime.timedelta(days=1)),
+    }
+    for title, (status, when) in states.items():
+        post = make_post(title=title, published_at=when)
+        post.status = status
+        post.save()
+    target = export(tmp_path)
+    items = {item.title: item for item in wxr.read(target.open("rb")).items}
+    assert {title: item.status for title, item in items.items()} == {
+        "A draft": "draft",
+        "Waiting": "pending",
+        "Later": "future",
+        "Out": "publish",
+        "By link": "private",
+    }
+    assert items["By link"].meta[wxr.STATE_META] == "unlisted"
+    assert wxr.STATE_META not in items["Out"].meta
+    before = {post.title: post.state for post in Post.objects.all()}
+    assert before["Later"] == "Scheduled" and before["By link"] == "Unlisted"
+    Comment.objects.all().delete()
+    Post.objects.all().delete()
+    call_command("import_wxr", str(target), stdout=io.StringIO())
+    assert {post.title: post.state for post in Post.objects.all()} == before

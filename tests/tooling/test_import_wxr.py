@@ -56,8 +56,9 @@ def test_statuses_dates_and_slugs(db, settings):
     assert not kare.allow_comments
     assert Post.objects.get(slug="windy-wet-tuesday-2").body.startswith("Same title")
     assert post("Next season").is_scheduled
-    for title in ("Half-written", "Pending review", "Private notes"):
+    for title in ("Half-written", "Private notes"):
         assert post(title).status == "draft"
+    assert post("Pending review").status == "pending"  # still waiting for an editor
     about = post("About this blog")
     assert about.is_page and about.path is None and about.get_absolute_url() == "/about/"
     untitled = Post.objects.get(import_key="http://harbour.example#post-14")

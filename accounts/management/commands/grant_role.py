@@ -2,11 +2,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
-ROLES = {"author": "Author", "editor": "Editor"}
+ROLES = {"author": "Author", "contributor": "Contributor", "editor": "Editor"}
 
 
 class Command(BaseCommand):
-    help = "Give a user the Author or Editor role (and access to the admin)."
+    help = "Give a user the Contributor, Author or Editor role (and access to the admin)."
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -20,4 +20,5 @@ class Command(BaseCommand):
         user.is_staff = True
         user.save(update_fields=["is_staff"])
         user.groups.add(Group.objects.get(name=ROLES[role]))
-        self.stdout.write(self.style.SUCCESS(f"{username} is now an {ROLES[role]}."))
+        article = "an" if ROLES[role][0] in "AEIOU" else "a"
+        self.stdout.write(self.style.SUCCESS(f"{username} is now {article} {ROLES[role]}."))

@@ -7,7 +7,9 @@ from django.core.management.base import BaseCommand
 
 LOGIN_FILE = settings.VAR_DIR / "demo-admin-login.txt"
 # Demo authors (made by generate_content) who get a login and a role.
-DEMO_ROLES = {"ada": "Author", "bruno": "Author", "chen": "Editor"}
+DEMO_ROLES = {"ada": "Author", "bruno": "Author", "chen": "Editor", "dara": "Contributor"}
+# The demo contributor has written nothing yet: made here when missing.
+DEMO_CONTRIBUTOR = {"username": "dara", "display_name": "Dara Quinn"}
 
 
 class Command(BaseCommand):
@@ -28,6 +30,8 @@ class Command(BaseCommand):
                 display_name="Site Admin",
             )
             logins.append(("admin", password, "superuser"))
+        if not User.objects.filter(username=DEMO_CONTRIBUTOR["username"]).exists():
+            User.objects.create_user(password=None, **DEMO_CONTRIBUTOR)
         for username, role in DEMO_ROLES.items():
             user = User.objects.filter(username=username).first()
             if user is None or user.has_usable_password():

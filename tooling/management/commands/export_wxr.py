@@ -13,6 +13,14 @@ from blog.models import Path, PathRedirect, Post, TagRedirect
 from comments.models import Comment
 from tooling import wxr
 
+# Our states as WordPress's post statuses; Unlisted has none (private, plus our meta).
+WORDPRESS_STATUS = {
+    Post.State.DRAFT: "draft",
+    Post.State.PENDING: "pending",
+    Post.State.SCHEDULED: "future",
+    Post.State.PUBLISHED: "publish",
+    Post.State.UNLISTED: "private",
+}
 WORDPRESS_APPROVED = {
     Comment.Status.APPROVED: "1",
     Comment.Status.PENDING: "0",
@@ -115,9 +123,7 @@ class Command(BaseCommand):
 
     def item(self, post, nicenames, site_url):
         local = timezone.localtime(post.published_at)
-        status = "draft" if post.status == Post.Status.DRAFT else "publish"
-        if post.is_scheduled:
-            status = "future"
+        status = WORDPRESS_STATUS[post.current_state]
         tags = sorted(post.tags.all(), key=lambda tag: tag.name)
         categories = (
             [] if post.is_page else [("category", nicenames[post.path_id], post.path.segment)]
@@ -127,6 +133,8 @@ class Command(BaseCommand):
             wxr.MARKUP_META: post.markup,
             wxr.SUMMARY_META: post.summary,
         }
+        if post.status == Post.Status.UNLISTED:
+            meta[wxr.STATE_META] = Post.State.UNLISTED.value
         old_urls = sorted(legacy.old_url for legacy in post.legacy_urls.all())
         if old_urls:
             meta[wxr.OLD_URLS_META] = "\n".join(old_urls)

@@ -44,8 +44,10 @@ HELD_BACK = {
     "auto-draft": "an automatic draft",
     "inherit": "a revision",
 }
-# WordPress's statuses and ours; a post in any other status is a draft.
+# WordPress's statuses and ours; a post in any other status is a draft. "future" is Scheduled:
+# published with a time to come. "pending" stays waiting for review (still held back).
 POST_STATUS = {"publish": Post.Status.PUBLISHED, "future": Post.Status.PUBLISHED}
+HELD_BACK_STATUS = {"pending": Post.Status.PENDING}
 COMMENT_STATUS = {
     "1": Comment.Status.APPROVED,
     "0": Comment.Status.PENDING,
@@ -337,8 +339,12 @@ class Command(BaseCommand):
         published_at = wxr.parse_date(item.post_date, item.post_date_gmt, zone)
         status = POST_STATUS.get(item.status, Post.Status.DRAFT)
         reason = "password-protected" if item.post_password else HELD_BACK.get(item.status)
-        if item.status not in POST_STATUS or item.post_password:
-            status = Post.Status.DRAFT
+        if item.meta.get(wxr.STATE_META) == Post.State.UNLISTED and item.status == "private":
+            status, reason = Post.Status.UNLISTED, None  # this engine's own, kept as it was
+        elif item.status not in POST_STATUS or item.post_password:
+            status = HELD_BACK_STATUS.get(item.status, Post.Status.DRAFT)
+            if item.post_password:
+                status = Post.Status.DRAFT
             self.held_back.append(f"{item.label}: {reason or f'status {item.status!r}'}")
             self.table[item.post_type]["held back"] += 1
         if published_at is None:
