@@ -296,3 +296,54 @@ def test_existing_replies_learn_their_root_when_migrating():
     assert Comment.objects.get(pk=reply.pk).root_id == top.pk
     assert Comment.objects.get(pk=deeper.pk).root_id == top.pk
     assert Comment.objects.get(pk=top.pk).root_id is None
+
+
+def fetch(client, url, **headers):
+    response = client.get(url, **headers)
+    assert response.status_code == 200, url
+    return response
+
+
+def test_comment_page_two_shows_a_new_comment_at_the_next_request(client):
+    post = make_post()
+    add_threads(post, 3)
+    fetch(client, page_url(post, 2))
+    cached = fetch(client, page_url(post, 2))
+    assert cached["X-Page-Cache"] == "hit"
+    make_comment(post=post, body="Just in")  # the fourth thread: on page 2
+    response = fetch(client, page_url(post, 2), HTTP_IF_NONE_MATCH=cached["ETag"])
+    assert response["X-Page-Cache"] == "miss"
+    assert response["ETag"] != cached["ETag"]
+    html = response.content.decode()
+    assert "Just in" in html and "4 comments" in html
+    assert fetch(client, page_url(post, 2))["X-Page-Cache"] == "hit"
+    assert "4 comments" in fetch(client, post.get_absolute_url()).content.decode()
+
+
+def test_a_new_thread_makes_a_new_page_at_the_next_request(client):
+    post = make_post()
+    add_threads(post, 4)
+    fetch(client, post.get_absolute_url())
+    assert client.get(page_url(post, 3)).status_code == 404
+    make_comment(post=post, body="Fifth")
+    assert (
+        f'href="{page_url(post, 3)}#comments"'
+        in fetch(client, post.get_absolute_url()).content.decode()
+    )
+    assert "Fifth" in fetch(client, page_url(post, 3)).content.decode()
+
+
+def test_approving_and_removing_a_comment_retire_its_page(client):
+    post = make_post()
+    roots = add_threads(post, 4)
+    held = make_comment(post=post, status="pending", body="Waiting", parent=roots[2])
+    warm = fetch(client, page_url(post, 2))
+    fetch(client, page_url(post, 2))
+    assert "Waiting" not in warm.content.decode() and "4 comments" in warm.content.decode()
+    Comment.objects.filter(pk=held.pk).set_status(Comment.Status.APPROVED)
+    approved = fetch(client, page_url(post, 2))
+    assert approved["X-Page-Cache"] == "miss"
+    assert "Waiting" in approved.content.decode() and "5 comments" in approved.content.decode()
+    Comment.objects.filter(pk=roots[3].pk).set_status(Comment.Status.REMOVED)
+    removed = fetch(client, page_url(post, 2)).content.decode()
+    assert "Thread 3" not in removed and "4 comments" in removed
