@@ -97,6 +97,7 @@ def test_comment_page_two_shows_the_next_threads_with_their_replies_however_deep
     assert f'<a rel="next" href="{page_url(post, 3)}#comments">' in html
     assert f'<a href="{page_url(post, 2)}#comments" aria-current="page">2</a>' in html
     assert 'id="comment-form"' in html  # the form is on every page
+    assert f"<title>{post.display_title} (comments, page 2) —" in html
 
 
 def test_a_reply_link_on_page_two_answers_that_comment(client):
