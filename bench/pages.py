@@ -1,8 +1,10 @@
 """The pages the benchmark and the plan printer measure, picked from whatever data is loaded."""
 
+from django.conf import settings
 from django.db.models import F, Func
 
 from blog.models import Path, Post, TaggedPost
+from comments.models import Comment
 
 
 def page_urls():
@@ -14,12 +16,15 @@ def page_urls():
         .order_by("distance", "-published_at")
         .first()
     )
+    # The post everyone comments on: its second page of threads when it has one.
+    busiest = published.order_by("-comment_count", "-published_at").first()
     deepest = max(Path.objects.values_list("full_path", flat=True), key=lambda p: p.count("/"))
     tag = TaggedPost.objects.values_list("tag__slug", flat=True).order_by("tag__slug").first()
     day = newest.pub_date
-    return {
+    urls = {
         "front page": "/",
         "permalink (with comments)": busy.get_absolute_url(),
+        "busiest permalink": busiest.get_absolute_url(),
         "year archive": f"/{day:%Y}/",
         "day archive": f"/{day:%Y/%m/%d}/",
         "deep path listing": f"{deepest}/",
@@ -30,3 +35,7 @@ def page_urls():
         "search": "/search/?q=release+notes",
         "last page of front page": f"/?page={max(1, (published.count() + 19) // 20)}",
     }
+    threads = Comment.objects.approved().filter(post=busiest).top_level().count()
+    if threads > settings.COMMENTS_THREADS_PER_PAGE > 0:
+        urls["busiest permalink, comment page 2"] = f"{busiest.get_absolute_url()}comment-page-2/"
+    return urls

@@ -138,9 +138,10 @@ def period_end(start, month, day):
 
 
 @require_GET
-def post_detail(request, year, month, day, slug):
+def post_detail(request, year, month, day, slug, *, extra_context=None):
     """The permalink page: the post, its neighbours and related posts (and whatever the
-    template adds: the comments app's section)."""
+    template adds: the comments app's section; `extra_context` is what a page under the
+    permalink, such as a page of comments, passes to it)."""
     posts = Post.objects.reachable().filter(kind=Post.Kind.POST).at(year, month, day, slug)
     post = get_object_or_404(for_entries(posts))
     picture = next(iter(post.images.all()), None)
@@ -157,6 +158,7 @@ def post_detail(request, year, month, day, slug):
         "related_posts": post.related_posts(),
         "previous_post": post.neighbour(newer=False),
         "next_post": post.neighbour(newer=True),
+        **(extra_context or {}),
     }
     response = render(request, "blog/post_detail.html", context)
     if settings.BLOG_WEBMENTION_ENDPOINT:  # (the URL name of the comments app's endpoint)

@@ -54,7 +54,8 @@ class CommentFeed(SiteFeed):
         return Comment.objects.public()
 
     def items(self, obj):
-        comments = self.comments(obj).select_related("post", "parent").recent()
+        comments = self.comments(obj).select_related("post", "parent").with_thread_position()
+        comments = comments.recent()
         return comments[:FEED_LENGTH]
 
     def title(self, obj):
@@ -95,10 +96,8 @@ class CommentFeed(SiteFeed):
     def item_extra_kwargs(self, comment):
         extra = {"content_html": self.entry_html(comment, comment.body_html)}
         if comment.parent_id:
-            # A reply's parent is on the same post, whose URL is at hand already.
-            parent_url = (
-                f"{self.site_url}{comment.post.get_absolute_url()}#comment-{comment.parent_id}"
-            )
+            # A reply's parent is in the same thread, so on the same page.
+            parent_url = f"{self.site_url}{comment.page_url()}#comment-{comment.parent_id}"
             extra["in_reply_to"] = (self.guid(comment.parent), parent_url)
         return extra
 

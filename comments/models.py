@@ -2,9 +2,10 @@ import logging
 import re
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.core.validators import URLValidator
 from django.db import models, transaction
-from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -57,22 +58,64 @@ class CommentQuerySet(models.QuerySet):
     def recent(self):
         return self.order_by("-created_at", "-id")
 
+    def top_level(self):
+        return self.filter(parent=None)
+
+    def in_thread_order(self):
+        """Threads as pages show them: oldest or newest first (COMMENTS_ORDER)."""
+        if settings.COMMENTS_ORDER == "newest":
+            return self.order_by("-created_at", "-id")
+        return self.order_by("created_at", "id")
+
+    def before(self, created_at, pk):
+        """The comments that come before the one made at `created_at` with id `pk`, in
+        thread order."""
+        if settings.COMMENTS_ORDER == "newest":
+            return self.filter(Q(created_at__gt=created_at) | Q(created_at=created_at, pk__gt=pk))
+        return self.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
+
     def thread(self, post, held_ids=()):
-        """The comments of `post` a reader may see, as top-level comments each with
-        `thread_replies` (nested the same way); one query. A thread deeper than
-        COMMENTS_MAX_DEPTH (imported ones can be) is shown flattened at that depth: a reply
-        hangs under its nearest ancestor that is shallower; its stored parent stays."""
-        comments = list(self.filter(post=post).visible_to(held_ids).order_by("created_at", "id"))
-        by_id = {comment.pk: comment for comment in comments}
-        top = []
-        for comment in comments:
-            comment.thread_replies = []
-        for comment in comments:
-            parent = by_id.get(comment.parent_id)
-            while parent is not None and parent.depth >= settings.COMMENTS_MAX_DEPTH:
-                parent = by_id.get(parent.parent_id)
-            (parent.thread_replies if parent else top).append(comment)
-        return top
+        """Every comment of `post` a reader may see, threaded (see thread_page); one query."""
+        return self.thread_page(post, 1, held_ids, per_page=0).object_list
+
+    def thread_page(self, post, number, held_ids=(), *, per_page=None):
+        """Page `number` of the threads of `post` a reader may see: a Page of top-level
+        comments, each with `thread_replies` (nested the same way), COMMENTS_THREADS_PER_PAGE
+        threads a page (0: all). Two queries (one when all are on one page), whatever the
+        number of comments; raises EmptyPage or PageNotAnInteger for a page that is not there."""
+        per_page = threads_per_page(post) if per_page is None else per_page
+        visible = self.filter(post=post).visible_to(held_ids)
+        if not per_page:
+            comments = list(visible.order_by("created_at", "id"))
+            top = threaded(comments)
+            return Paginator(top, max(len(top), 1)).page(number)
+        roots = visible.top_level().in_thread_order()
+        paginator = Paginator(roots, per_page)
+        number = paginator.validate_number(number)
+        bottom = (number - 1) * per_page
+        on_page = roots.values("pk")[bottom : bottom + per_page]
+        comments = list(
+            visible.filter(Q(pk__in=on_page) | Q(root__in=on_page)).order_by("created_at", "id")
+        )
+        return Page(threaded(comments), number, paginator)
+
+    def with_thread_position(self):
+        """Each comment with `thread_position`: how many public threads of its post come
+        before its own, counted in the same query (for Comment.get_absolute_url)."""
+        earlier_roots = (
+            Comment.objects.approved()
+            .filter(post=OuterRef("post"))
+            .top_level()
+            .before(OuterRef("root_time"), OuterRef("root_key"))
+            .order_by()
+            .annotate(count=Func(F("pk"), function="COUNT"))
+            .values("count")
+        )
+        return self.annotate(
+            root_key=Coalesce(F("root_id"), F("pk")),
+            root_time=Coalesce(F("root__created_at"), F("created_at")),
+            thread_position=Subquery(earlier_roots),
+        )
 
     def on_published_posts(self):
         return self.filter(post__in=Post.objects.readable())
@@ -98,6 +141,27 @@ class CommentQuerySet(models.QuerySet):
             refresh_comment_counts(post_ids)
             announce_approved(newly_approved)
         return changed
+
+
+def threaded(comments):
+    """Top-level comments among `comments` (in created order), in thread order, each with
+    `thread_replies`. A thread deeper than COMMENTS_MAX_DEPTH (imported ones can be) is shown
+    flattened at that depth: a reply hangs under its nearest ancestor that is shallower (its
+    stored parent stays); a reply whose parent is not shown hangs under its thread's first."""
+    by_id = {comment.pk: comment for comment in comments}
+    for comment in comments:
+        comment.thread_replies = []
+    for comment in comments:
+        if comment.parent_id is None:
+            continue
+        parent = by_id.get(comment.parent_id)
+        while parent is not None and parent.depth >= settings.COMMENTS_MAX_DEPTH:
+            parent = by_id.get(parent.parent_id)
+        parent = parent or by_id.get(comment.root_id)
+        if parent is not None:
+            parent.thread_replies.append(comment)
+    top = [comment for comment in comments if comment.parent_id is None]
+    return top[::-1] if settings.COMMENTS_ORDER == "newest" else top
 
 
 def lock_posts(post_ids):
@@ -150,6 +214,11 @@ class Comment(models.Model):
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
     )
     depth = models.PositiveSmallIntegerField(default=1, editable=False)
+    # The top-level comment of this one's thread (none for a top-level one): a page of threads
+    # fetches its replies, however deep, by it.
+    root = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="+", editable=False
+    )
     author_name = models.CharField("name", max_length=100)
     author_email = models.EmailField("email", help_text="Never shown anywhere public.")
     author_url = models.URLField(
@@ -187,6 +256,12 @@ class Comment(models.Model):
             models.Index(fields=["post", "status", "created_at"], name="comment_thread"),
             models.Index(fields=["status", "-created_at"], name="comment_recent"),
             models.Index(fields=["author_email", "status"], name="comment_by_email"),
+            # The threads of a post in order, and how many come before one (its page).
+            models.Index(
+                fields=["post", "status", "created_at", "id"],
+                condition=Q(parent=None),
+                name="comment_top_level",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -201,6 +276,7 @@ class Comment(models.Model):
         if self.__dict__.get("_rendered_from") != (self.body, self.markup):
             self.render()
         self.depth = self.parent.depth + 1 if self.parent_id else 1
+        self.root_id = (self.parent.root_id or self.parent_id) if self.parent_id else None
         stored_status = self.__dict__.get("_stored_status")
         if self._state.adding and self.user_id:
             self.is_by_author = is_site_author(self.user, self.post)
@@ -215,7 +291,25 @@ class Comment(models.Model):
         self._stored_status = self.status
 
     def get_absolute_url(self):
-        return f"{self.post.get_absolute_url()}#comment-{self.pk}"
+        return f"{self.page_url()}#comment-{self.pk}"
+
+    def page_url(self, held_ids=()):
+        """The address of the comment page this comment is on (for a reader who also sees
+        the held comments `held_ids`)."""
+        return comment_page_url(self.post, self.page_number(held_ids))
+
+    def page_number(self, held_ids=()):
+        """The comment page of the post this comment is on: found by counting the threads
+        before its own (an index range), or from with_thread_position()."""
+        per_page = threads_per_page(self.post)
+        if not per_page:
+            return 1
+        position = None if held_ids else getattr(self, "thread_position", None)
+        if position is None:
+            root = self.root if self.root_id else self
+            visible = Comment.objects.filter(post_id=self.post_id).visible_to(held_ids)
+            position = visible.top_level().before(root.created_at, root.pk).count()
+        return position // per_page + 1
 
     def delete(self, *args, **kwargs):
         with transaction.atomic():
@@ -314,6 +408,19 @@ def announce_approved(comments, *, was_held=True):
 def is_site_author(user, post):
     """The comment's writer is the post's author or another of the site's authors (staff)."""
     return user.pk == post.author_id or user.is_staff
+
+
+def threads_per_page(post):
+    """Threads on a page of `post`'s comments (COMMENTS_THREADS_PER_PAGE); 0, all on one
+    page, for a page (About…), whose address has no room for comment pages."""
+    return 0 if post.kind == Post.Kind.PAGE else settings.COMMENTS_THREADS_PER_PAGE
+
+
+def comment_page_url(post, number):
+    """The address of page `number` of a post's comments: the permalink for the first."""
+    if number == 1:
+        return post.get_absolute_url()
+    return reverse("comments:page", kwargs={**post.permalink_kwargs, "number": str(number)})
 
 
 def is_trusted(user, post):

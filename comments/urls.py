@@ -36,6 +36,8 @@ urlpatterns = [
     path("comments/feed/atom/", feeds.atom_of_comments(feeds.CommentFeed)(), name="feed-atom"),
     path("comments/feed/json/", json_feed(feeds.CommentFeed)(), name="feed-json"),
     path(f"{PERMALINK}comment/", views.post_comment, name="post-comment"),
+    # WordPress's addresses for the further pages of a post's comments.
+    path(f"{PERMALINK}comment-page-<str:number>/", views.comment_page, name="page"),
     path(f"{PERMALINK}feed/", feeds.PostCommentFeed(), name="post-feed"),
     path(
         f"{PERMALINK}feed/atom/",

@@ -1,10 +1,12 @@
 import datetime
 import hashlib
 import logging
+import re
 from contextlib import contextmanager, suppress
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.paginator import InvalidPage
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -14,9 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from blog.models import Path, Post
 from blog.pagination import page_or_404
+from blog.views import post_detail
 from config.client_address import client_address
 
-from .forms import CommentForm, remember_commenter
+from .forms import CommentForm, held_comment_ids, remember_commenter
 from .models import Comment, ModerationRule, Rejected
 from .subscription_views import follow_from_comment
 
@@ -64,9 +67,31 @@ def post_comment(request, year, month, day, slug):
         comment.save()
     comment.notify_post_author(f"{request.scheme}://{request.get_host()}")  # queued
     follow_from_comment(request, form, comment)
-    response = redirect(comment.get_absolute_url())
+    # To the page it is on for this reader, who sees their own held comments too.
+    seen_held = [*held_comment_ids(request), comment.pk] if comment.is_held else []
+    response = redirect(f"{comment.page_url(seen_held)}#comment-{comment.pk}")
     remember_commenter(response, request, form, comment)
     return response
+
+
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,6}")  # one address per page: not 02, +2 or ²
+
+
+@require_GET
+def comment_page(request, year, month, day, slug, number):
+    """Page 2 and on of a post's comments: the permalink page with that page of threads (the
+    first is the permalink itself)."""
+    if not PAGE_NUMBER.fullmatch(number):
+        raise Http404("No such page of comments.")
+    posts = Post.objects.published().at(year, month, day, slug)
+    post = get_object_or_404(posts.only("pk", "kind", "pub_date", "slug"))
+    if number == "1":
+        return redirect(post.get_absolute_url(), permanent=True)
+    try:
+        page = Comment.objects.thread_page(post, int(number), held_comment_ids(request))
+    except InvalidPage:
+        raise Http404("No such page of comments.") from None
+    return post_detail(request, year, month, day, slug, extra_context={"comment_page": page})
 
 
 def show_form_again(request, post, form, *, preview=None, status=200):
@@ -151,7 +176,7 @@ def exceeds_rate(request, email, *, previews=False):
 
 @require_GET
 def recent_comments(request):
-    comments = Comment.objects.public().select_related("post").recent()
+    comments = Comment.objects.public().select_related("post").with_thread_position().recent()
     posts = Post.objects.published()
     path = request.GET.get("path", "").strip()
     if path:

@@ -350,7 +350,12 @@ COMMENTS_FLOOD_LIMIT = 5  # comments per window, per IP address and per email
 COMMENTS_FLOOD_WINDOW = 600  # seconds
 COMMENTS_PREVIEW_LIMIT = 30  # previews per window, per IP address
 COMMENTS_DUPLICATE_WINDOW = 300  # the same text again within this many seconds is stored once
-COMMENTS_PER_PAGE = 30
+COMMENTS_PER_PAGE = 30  # on /comments/, the newest comments of the site
+# A post's comments on its permalink: this many threads (a top-level comment with its replies)
+# a page, further ones at <permalink>comment-page-2/ and on (0: all on one page); oldest or
+# newest thread first.
+COMMENTS_THREADS_PER_PAGE = int(os.environ.get("COMMENTS_THREADS_PER_PAGE", "50"))
+COMMENTS_ORDER = os.environ.get("COMMENTS_ORDER", "oldest")
 EMAIL_TIMEOUT = 10
 
 # Background work (mail, webmentions, WebSub pings) leaves the request through Django's tasks

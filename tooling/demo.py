@@ -298,7 +298,7 @@ STATUS_WEIGHTS = [
 @dataclass
 class CommentSpec:
     post: int  # index into the posts it was generated for
-    parent: int | None  # index into the comments generated before it
+    parent: int | None  # index into the comments generated before it (on the same post)
     depth: int
     name: str
     email: str
@@ -308,48 +308,63 @@ class CommentSpec:
     status: str
 
 
+def comment_shares(post_count, seed):
+    """How much of the talk each post gets (some posts far more than others), the same
+    numbers each time for a seed, without keeping them."""
+    rng = random.Random(f"{seed}-shares")
+    return (rng.paretovariate(2.0) for _ in range(post_count))
+
+
 def generate_comments(*, post_dates, count, seed, now, max_depth=3):
     """`count` CommentSpecs on the posts whose publication times are `post_dates` (all in
-    the past); about a third of them replies, threads at most `max_depth` deep."""
+    the past), post by post, so that they can be stored in slices and forgotten; some posts
+    get many more than others; about a third of them replies, threads at most `max_depth`
+    deep."""
     rng = random.Random(seed)
     text = TextMaker(rng)
-    on_post = {}
-    specs = []
     statuses, weights = zip(*STATUS_WEIGHTS, strict=True)
-    for index in range(count):
-        post = rng.randrange(len(post_dates))
-        earlier = on_post.setdefault(post, [])
-        parent = None
-        if earlier and rng.random() < 0.35:
-            candidate = rng.choice(earlier)
-            if specs[candidate].depth < max_depth:
-                parent = candidate
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        start = specs[parent].created_at if parent is not None else post_dates[post]
-        seconds = max((now - start).total_seconds(), 60)
-        created_at = start + datetime.timedelta(seconds=rng.random() * min(seconds, 86400 * 30))
-        body = text.paragraph(rng.randint(1, 4))
-        if rng.random() < 0.15:
-            body += f"\n\n> {text.sentence()}"
-        if rng.random() < 0.1:
-            body += f"\n\nMore at https://example.net/{rng.choice(NOUNS)}"
-        specs.append(
-            CommentSpec(
+    total = sum(comment_shares(len(post_dates), seed))
+    made, share_so_far = 0, 0.0
+    for post, (published_at, share) in enumerate(
+        zip(post_dates, comment_shares(len(post_dates), seed), strict=True)
+    ):
+        share_so_far += share
+        last = post == len(post_dates) - 1
+        until = count if last else min(count, round(count * share_so_far / total))
+        first = made  # the index of this post's first comment
+        earlier = []  # (depth, created_at) of this post's comments so far
+        for _ in range(until - first):
+            parent = None
+            if earlier and rng.random() < 0.35:
+                candidate = rng.randrange(len(earlier))
+                if earlier[candidate][0] < max_depth:
+                    parent = candidate
+            depth = earlier[parent][0] + 1 if parent is not None else 1
+            start = earlier[parent][1] if parent is not None else published_at
+            seconds = max((now - start).total_seconds(), 60)
+            created_at = start + datetime.timedelta(seconds=rng.random() * min(seconds, 86400 * 30))
+            created_at = min(created_at, now).replace(microsecond=0)
+            first_name, last_name = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            body = text.paragraph(rng.randint(1, 4))
+            if rng.random() < 0.15:
+                body += f"\n\n> {text.sentence()}"
+            if rng.random() < 0.1:
+                body += f"\n\nMore at https://example.net/{rng.choice(NOUNS)}"
+            yield CommentSpec(
                 post=post,
-                parent=parent,
-                depth=specs[parent].depth + 1 if parent is not None else 1,
-                name=f"{first} {last}",
-                email=f"{first}.{last}{rng.randint(1, 99)}@example.net".lower(),
-                url=f"https://{first.lower()}.example.org/" if rng.random() < 0.3 else "",
+                parent=first + parent if parent is not None else None,
+                depth=depth,
+                name=f"{first_name} {last_name}",
+                email=f"{first_name}.{last_name}{rng.randint(1, 99)}@example.net".lower(),
+                url=f"https://{first_name.lower()}.example.org/" if rng.random() < 0.3 else "",
                 body=body,
-                created_at=min(created_at, now).replace(microsecond=0),
+                created_at=created_at,
                 status=rng.choices(statuses, weights)[0]
                 if parent is None
                 else Comment.Status.APPROVED,
             )
-        )
-        earlier.append(index)
-    return specs
+            earlier.append((depth, created_at))
+        made = max(made, until)
 
 
 def draw_picture(rng, width=960, height=640):

@@ -1,8 +1,9 @@
 from django import template
+from django.conf import settings
 from django.urls import reverse
 
 from comments.forms import CommentForm, held_comment_ids, remembered_commenter
-from comments.models import Comment
+from comments.models import Comment, comment_page_url
 
 register = template.Library()
 
@@ -10,14 +11,17 @@ register = template.Library()
 @register.inclusion_tag("comments/_section.html", takes_context=True)
 def comment_section(context, post):
     """A post's comments and the form to add one, for its permalink page (the way
-    django-contrib-comments gives any page a comment section): the thread this reader may see
-    (their own held comments too), and a form filled in from the "remember me" cookie, replying
-    to ?reply_to= when it names a comment."""
+    django-contrib-comments gives any page a comment section): the page of threads this reader
+    may see (their own held comments too; the first page unless the view chose one:
+    `comment_page`), and a form filled in from the "remember me" cookie, replying to
+    ?reply_to= when it names a comment."""
     request = context["request"]
     form = CommentForm(post=post, request=request, initial=remembered_commenter(request))
-    thread = Comment.objects.thread(post, held_comment_ids(request))
+    page = context.get("comment_page") or Comment.objects.thread_page(
+        post, 1, held_comment_ids(request)
+    )
     reply_to = request.GET.get("reply_to", "")
-    shown = list(every_comment(thread))
+    shown = list(every_comment(page.object_list))
     if reply_to.isdigit():
         # Named after the comment it answers, found without another query.
         form.replying_to = next((c for c in shown if c.pk == int(reply_to) and not c.is_held), None)
@@ -25,11 +29,32 @@ def comment_section(context, post):
         form.initial["parent"] = form.replying_to.pk
     return {
         "post": post,
-        "comments": thread,
+        "comments": page.object_list,
+        "page": page,
+        "pages": comment_pages(post, page),
         # The reader's own held comments are shown to them, but not counted as public.
         "held_count": sum(comment.is_held for comment in shown),
         "comment_form": form,
         "request": request,
+    }
+
+
+def comment_pages(post, page):
+    """The links of a post's comment pages: a few around this one, the first and the last."""
+    if not page.has_other_pages():
+        return None
+    newest_first = settings.COMMENTS_ORDER == "newest"
+    return {
+        "numbers": [
+            (number, number != page.paginator.ELLIPSIS and comment_page_url(post, number))
+            for number in page.paginator.get_elided_page_range(
+                page.number, on_each_side=2, on_ends=1
+            )
+        ],
+        "previous": page.has_previous() and comment_page_url(post, page.number - 1),
+        "next": page.has_next() and comment_page_url(post, page.number + 1),
+        "previous_label": "Newer comments" if newest_first else "Older comments",
+        "next_label": "Older comments" if newest_first else "Newer comments",
     }
 
 

@@ -38,8 +38,9 @@ BUDGETS = {
     "/sitemap-tags.xml": 1,
     "/sitemap-authors.xml": 2,
     # post, its tags, its pictures, related posts (with what their links need), several
-    # authors?, previous, next, the webmentions, the comment thread; with `count` related posts
-    "PERMALINK": 9,
+    # authors?, previous, next, the webmentions, the number of comment threads and the first
+    # page of them; with `count` related posts
+    "PERMALINK": 10,
 }
 
 

@@ -1,5 +1,6 @@
 import random
 import time
+from itertools import islice
 from multiprocessing import get_context
 
 from django.contrib.auth import get_user_model
@@ -23,7 +24,8 @@ from tooling.demo import (
     generate_posts,
 )
 
-BATCH = 2000
+BATCH = 2000  # rows rendered and stored at a time: nothing else grows with the scale
+GALLERY_CANDIDATES = 100  # picture posts remembered for --galleries
 
 
 def render_one(job):
@@ -63,20 +65,18 @@ class Command(BaseCommand):
         started = time.monotonic()
         people = self.make_authors(authors)
         paths = self.make_paths()
-        specs = list(
-            generate_posts(count=posts, author_count=authors, seed=seed, now=timezone.now())
-        )
-        self.stdout.write(f"Generated the text of {len(specs)} posts; rendering and saving…")
-        created = self.save_posts(specs, people, paths, workers)
+        specs = generate_posts(count=posts, author_count=authors, seed=seed, now=timezone.now())
+        self.stdout.write(f"Generating, rendering and saving {posts} posts…")
+        published, picture_posts = self.save_posts(specs, posts, people, paths, workers)
         self.stdout.write(f"Posts saved after {time.monotonic() - started:.1f} s.")
-        comment_count = self.save_comments(created, comments, seed, workers)
+        comment_count = self.save_comments(published, comments, seed, workers)
         self.stdout.write(f"Comments saved after {time.monotonic() - started:.1f} s.")
-        picture_count = self.make_galleries(created, galleries, seed)
+        picture_count = self.make_galleries(picture_posts[:galleries], seed)
         retire()  # bulk writes bypass the models' save(): retire the cached pages here
         elapsed = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
-                f"Done in {elapsed:.1f} s: {len(created)} posts, {comment_count} comments, "
+                f"Done in {elapsed:.1f} s: {posts} posts, {comment_count} comments, "
                 f"{picture_count} pictures, "
                 f"{len(people)} authors, {Path.objects.count()} paths, {Tag.objects.count()} tags."
             )
@@ -106,52 +106,63 @@ class Command(BaseCommand):
             Path.objects.filter(full_path=full_path, title="").update(title=title)
         return paths
 
-    def save_posts(self, specs, people, paths, workers):
+    def save_posts(self, specs, count, people, paths, workers):
+        """Render and store the posts BATCH at a time. Returns what comments and galleries
+        need of them, and no more: (pk, published_at) of the published posts, and the pks of
+        the published picture posts (at most GALLERY_CANDIDATES)."""
         taken = set(Post.objects.values_list("pub_date", "slug"))
-        posts = []
-        for spec in specs:
-            post = Post(
-                title=spec.title,
-                body=spec.body,
-                author=people[spec.author],
-                path=paths[spec.path],
-                published_at=spec.published_at,
-                status=Post.Status.DRAFT if spec.is_draft else Post.Status.PUBLISHED,
-            )
-            post.pub_date = timezone.localdate(post.published_at)
-            base = slugify(post.title)[:200] or "post"
-            post.slug = unique_slug(base, lambda slug, day=post.pub_date: (day, slug) in taken)
-            taken.add((post.pub_date, post.slug))
-            posts.append(post)
-        jobs = [(post.body, f"{post.pub_date:%Y%m%d}-{post.slug}-") for post in posts]
-        names = sorted({name for spec in specs for name in spec.tags})
-        tags = {name: Tag.objects.get_or_create(name=name)[0] for name in names}
-        done = 0
+        tags = {}
+        published, picture_posts, done = [], [], 0
         with _pool(workers) as pool:
-            rendered = pool.imap(render_one, jobs, chunksize=50)
-            for start in range(0, len(posts), BATCH):
-                batch = posts[start : start + BATCH]
-                for post in batch:
-                    post.body_html, post.excerpt_html, post.body_text = next(rendered)
+            while batch_specs := list(islice(specs, BATCH)):
+                batch = [self.new_post(spec, people, paths, taken) for spec in batch_specs]
+                jobs = [(post.body, f"{post.pub_date:%Y%m%d}-{post.slug}-") for post in batch]
+                for post, rendered in zip(
+                    batch, pool.map(render_one, jobs, chunksize=50), strict=True
+                ):
+                    post.body_html, post.excerpt_html, post.body_text = rendered
+                for name in {name for spec in batch_specs for name in spec.tags} - tags.keys():
+                    tags[name] = Tag.objects.get_or_create(name=name)[0]
                 with transaction.atomic():
                     Post.objects.bulk_create(batch)
                     TaggedPost.objects.bulk_create(
                         TaggedPost(content_object=post, tag=tags[name])
-                        for post, spec in zip(batch, specs[start : start + BATCH], strict=True)
+                        for post, spec in zip(batch, batch_specs, strict=True)
                         for name in spec.tags
                     )
                     Post.objects.filter(pk__in=[post.pk for post in batch]).refresh_search_vectors()
+                for post in batch:
+                    if post.is_published:
+                        published.append((post.pk, post.published_at))
+                        if post.path.full_path == "/diary/pictures":
+                            picture_posts.append(post.pk)
+                del picture_posts[GALLERY_CANDIDATES:]
                 done += len(batch)
-                self.stdout.write(f"  posts: {done}/{len(posts)}")
-        return posts
+                self.stdout.write(f"  posts: {done}/{count}")
+        return published, picture_posts
 
-    def make_galleries(self, posts, count, seed):
-        """Upload generated pictures to the first `count` published picture posts and show
-        the first of them in the body, as an author would."""
+    @staticmethod
+    def new_post(spec, people, paths, taken):
+        post = Post(
+            title=spec.title,
+            body=spec.body,
+            author=people[spec.author],
+            path=paths[spec.path],
+            published_at=spec.published_at,
+            status=Post.Status.DRAFT if spec.is_draft else Post.Status.PUBLISHED,
+        )
+        post.pub_date = timezone.localdate(post.published_at)
+        base = slugify(post.title)[:200] or "post"
+        post.slug = unique_slug(base, lambda slug, day=post.pub_date: (day, slug) in taken)
+        taken.add((post.pub_date, post.slug))
+        return post
+
+    def make_galleries(self, post_ids, seed):
+        """Upload generated pictures to these published picture posts and show the first of
+        them in the body, as an author would."""
         rng = random.Random(seed)
-        chosen = [p for p in posts if p.is_published and p.path.full_path == "/diary/pictures"]
         made = 0
-        for post in chosen[:count]:
+        for post in Post.objects.filter(pk__in=post_ids).order_by("pk"):
             pictures = []
             for number in range(rng.randint(3, 6)):
                 picture = PostImage(
@@ -170,54 +181,67 @@ class Command(BaseCommand):
             made += len(pictures)
         return made
 
-    def save_comments(self, posts, count, seed, workers):
-        """Comments on the published posts among `posts`, each parent stored before its replies."""
-        now = timezone.now()
-        targets = [post for post in posts if post.is_published]
-        if not targets or not count:
+    def save_comments(self, published, count, seed, workers):
+        """Comments on the `published` posts ((pk, published_at) each), rendered and stored
+        BATCH at a time, each parent before its replies."""
+        if not published or not count:
             return 0
         specs = generate_comments(
-            post_dates=[post.published_at for post in targets], count=count, seed=seed, now=now
+            post_dates=[published_at for _pk, published_at in published],
+            count=count,
+            seed=seed,
+            now=timezone.now(),
         )
-        comments = [
+        stored = {}  # index -> (pk, root's index, post number) of the posts being stored
+        done = 0
+        with _pool(workers) as pool:
+            while batch_specs := list(islice(specs, BATCH)):
+                bodies = pool.map(render_comment, [spec.body for spec in batch_specs], 200)
+                # Replies answer comments of their own post only: forget the other posts'.
+                post_numbers = {spec.post for spec in batch_specs}
+                stored = {index: row for index, row in stored.items() if row[2] in post_numbers}
+                self.store_comments(batch_specs, bodies, done, published, stored)
+                done += len(batch_specs)
+                refresh_comment_counts({published[spec.post][0] for spec in batch_specs})
+                self.stdout.write(f"  comments: {done}/{count}")
+        return done
+
+    @staticmethod
+    def store_comments(specs, bodies, first, published, stored):
+        """Store one batch level by level (top-level comments, then their replies, …): every
+        parent is stored before its replies, so each reply is inserted with its parent and
+        root, and nothing is updated afterwards. `stored` learns the new ones."""
+        made = [
             Comment(
-                post=targets[spec.post],
+                post_id=published[spec.post][0],
                 depth=spec.depth,
                 author_name=spec.name,
                 author_email=spec.email,
                 author_url=spec.url,
                 body=spec.body,
+                body_html=body_html,
                 created_at=spec.created_at,
                 status=spec.status,
             )
-            for spec in specs
+            for spec, body_html in zip(specs, bodies, strict=True)
         ]
-        with _pool(workers) as pool:
-            rendered = pool.imap(render_comment, [spec.body for spec in specs], chunksize=200)
-            for number, comment in enumerate(comments, start=1):
-                comment.body_html = next(rendered)
-                if number % 50_000 == 0 or number == len(comments):
-                    self.stdout.write(f"  comments rendered: {number}/{len(comments)}")
-        # Level by level (top-level comments, then their replies, …): every parent is stored
-        # before its replies, so each reply is inserted with its parent_id and nothing is
-        # updated afterwards.
-        done = 0
-        for depth in sorted({spec.depth for spec in specs}):
-            level = [
-                (comment, spec)
-                for comment, spec in zip(comments, specs, strict=True)
-                if spec.depth == depth
-            ]
-            for comment, spec in level:
-                if spec.parent is not None:
-                    comment.parent_id = comments[spec.parent].pk
-            for start in range(0, len(level), BATCH):
-                batch = [comment for comment, _spec in level[start : start + BATCH]]
-                Comment.objects.bulk_create(batch)
-                done += len(batch)
-                self.stdout.write(f"  comments: {done}/{len(comments)}")
-        refresh_comment_counts([post.pk for post in targets])
-        return len(comments)
+        with transaction.atomic():
+            for depth in sorted({spec.depth for spec in specs}):
+                level = [
+                    (first + number, comment, spec)
+                    for number, (comment, spec) in enumerate(zip(made, specs, strict=True))
+                    if spec.depth == depth
+                ]
+                roots = {}
+                for index, comment, spec in level:
+                    roots[index] = index
+                    if spec.parent is not None:
+                        parent_pk, root, _post = stored[spec.parent]
+                        comment.parent_id, roots[index] = parent_pk, root
+                        comment.root_id = stored[root][0]
+                Comment.objects.bulk_create([comment for _index, comment, _spec in level])
+                for index, comment, spec in level:
+                    stored[index] = (comment.pk, roots[index], spec.post)
 
 
 def _pool(workers):
@@ -238,5 +262,5 @@ class _Serial:
     def __exit__(self, *exc):
         return False
 
-    def imap(self, function, items, chunksize=1):
-        return map(function, items)
+    def map(self, function, items, chunksize=1):
+        return list(map(function, items))

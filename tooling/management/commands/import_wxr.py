@@ -628,6 +628,7 @@ class Command(BaseCommand):
                 # The real parent, however deep: pages flatten deep threads when they show them.
                 comment.parent = by_wordpress_id.get(entry.parent)
                 comment.depth = comment.parent.depth + 1 if comment.parent else 1
+                comment.root = comment.parent and (comment.parent.root or comment.parent)
                 comment.render()
                 created.append(comment)
             by_wordpress_id[entry.id] = comment
@@ -636,6 +637,7 @@ class Command(BaseCommand):
             level = [c for c in created if c.depth == depth]
             for comment in level:
                 comment.parent_id = comment.parent.pk if comment.parent else None
+                comment.root_id = comment.root.pk if comment.root else None
             Comment.objects.bulk_create(level)
         self.counts["comments created"] += len(created)
         if changed or created:
