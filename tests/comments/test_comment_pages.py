@@ -247,9 +247,9 @@ def test_a_page_of_comments_runs_the_same_queries_and_shows_only_its_own_comment
     sidebar()  # rendered once per change of content, shared by every page
     page_navigation()  # so is the list of pages in the header
     url = post.get_absolute_url() if page == 1 else page_url(post, 2)
-    # The permalink's nine (see test_query_counts); a further page finds the post and counts
+    # The permalink's ten (see test_query_counts); a further page finds the post and counts
     # and fetches its threads first, then renders the permalink with them.
-    with django_assert_num_queries(9 if page == 1 else 10):
+    with django_assert_num_queries(10 if page == 1 else 11):
         response = client.get(url)
     assert response.status_code == 200
     assert len(shown_ids(response)) == 15
