@@ -4,9 +4,9 @@ import re
 
 import feedparser
 import pytest
-from django.contrib.auth.models import Group
 
 from blog.models import Post
+from tests.browser.conftest import role_group
 from tests.factories import make_user, picture_bytes
 
 pytestmark = pytest.mark.browser
@@ -14,24 +14,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def authors(transactional_db):
-    group, _ = Group.objects.get_or_create(name="Author")
-    if not group.permissions.exists():  # a transactional test before this one flushed them
-        from django.contrib.auth.models import Permission
-
-        codenames = [
-            "add_post",
-            "change_post",
-            "delete_post",
-            "view_post",
-            "view_path",
-            "add_tag",
-            "view_tag",
-            "add_postimage",
-            "change_postimage",
-            "delete_postimage",
-            "view_postimage",
-        ]
-        group.permissions.add(*Permission.objects.filter(codename__in=codenames))
+    group = role_group("Author")
     people = []
     for name in ("ann", "bob"):
         user = make_user(username=name, password=f"{name}-password-123", is_staff=True)

@@ -5,36 +5,19 @@ to the open post. On a phone and a desktop."""
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 
 from blog.models import Post, PostImage
+from tests.browser.conftest import role_group
 from tests.browser.test_standards import AXE_TAGS
 from tests.factories import make_user, picture_bytes
 
 pytestmark = pytest.mark.browser
 
-AUTHOR_PERMISSIONS = [
-    "add_post",
-    "change_post",
-    "delete_post",
-    "view_post",
-    "view_path",
-    "add_tag",
-    "view_tag",
-    "add_postimage",
-    "change_postimage",
-    "delete_postimage",
-    "view_postimage",
-]
-
 
 @pytest.fixture
 def ann(transactional_db):
-    group, _ = Group.objects.get_or_create(name="Author")
-    if not group.permissions.exists():  # a transactional test before this one flushed them
-        group.permissions.add(*Permission.objects.filter(codename__in=AUTHOR_PERMISSIONS))
     user = make_user(username="ann", password="ann-password-123", is_staff=True)
-    user.groups.add(group)
+    user.groups.add(role_group("Author"))
     return user
 
 

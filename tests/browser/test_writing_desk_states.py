@@ -8,40 +8,27 @@ import re
 import time
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.utils import timezone
 
 from blog.models import Post
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, WRITING_PERMISSIONS, role_group
 from tests.factories import make_post, make_user
 
 pytestmark = pytest.mark.browser
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-WRITING = [
-    "add_post",
-    "change_post",
-    "delete_post",
-    "view_post",
-    "view_path",
-    "add_tag",
-    "view_tag",
-    "add_postimage",
-    "change_postimage",
-    "delete_postimage",
-    "view_postimage",
-]
-ROLES = {"Author": WRITING, "Contributor": WRITING, "Editor": [*WRITING, "change_path"]}
+ROLES = {
+    "Author": WRITING_PERMISSIONS,
+    "Contributor": WRITING_PERMISSIONS,
+    "Editor": [*WRITING_PERMISSIONS, "change_path"],
+}
 
 
 def role(name):
     """The group the migrations made (a transactional test before this one may have flushed
     it: then made again)."""
-    group, _ = Group.objects.get_or_create(name=name)
-    if not group.permissions.exists():
-        group.permissions.add(*Permission.objects.filter(codename__in=ROLES[name]))
-    return group
+    return role_group(name, ROLES[name])
 
 
 @pytest.fixture
