@@ -318,14 +318,17 @@ class PostImageForm(forms.ModelForm):
         return super().save(commit=commit)
 
 
-class PostImageInline(admin.TabularInline):
+class PostImageInline(admin.StackedInline):
+    """Pictures uploaded on save (without JavaScript; the body editor uploads at once): stacked,
+    so that every field has its own label."""
+
     model = PostImage
     form = PostImageForm
     extra = 3
     fields = ("preview", "upload", "alt", "caption", "order", "reference")
     readonly_fields = ("preview", "reference")
 
-    @admin.display(description="")
+    @admin.display(description="picture")
     def preview(self, image):
         if not image.pk:
             return ""

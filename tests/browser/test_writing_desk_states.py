@@ -64,7 +64,7 @@ def assert_no_axe_violations(page):
     from axe_playwright_python.sync_playwright import Axe
 
     options = {"runOnly": {"type": "tag", "values": AXE_TAGS}}
-    results = Axe().run(page, context={"exclude": [["#images-group"]]}, options=options)
+    results = Axe().run(page, options=options)
     violations = [
         (v["id"], [node["target"] for node in v["nodes"]][:3])
         for v in results.response["violations"]
