@@ -54,7 +54,7 @@ def test_author_writes_previews_and_publishes_a_post_with_a_picture(
     page.click("input[name=_continue]")
     assert "Saved as a draft" in page.locator(".messagelist").inner_text()
 
-    reference = page.locator("td.field-reference p").first.inner_text()
+    reference = page.locator(".field-reference .readonly").first.inner_text()
     assert re.fullmatch(r'!\[Boats in a dark blue harbour\]\(image:\d+ ""\)', reference)
     placed = reference.replace('""', '"The harbour at dusk"')
     body = "Evening at the harbour.\n\n" + placed
