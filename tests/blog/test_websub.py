@@ -141,3 +141,16 @@ def test_a_transaction_pings_each_feed_once_after_it_commits(
     urls = [r.form["hub.url"].removeprefix(SITE) for r in hub.requests]
     assert sorted(urls) == sorted(set(urls))  # each feed once, for both posts
     assert formats("/diary/feed/") <= set(urls)
+
+
+def test_publishing_and_unpublishing_from_the_post_list_ping_the_feeds(hub, db, client):
+    editor = make_user(username="eve", is_staff=True, is_superuser=True)
+    draft = make_post(author=editor, path="/notes", published=False)
+    hub.requests.clear()
+    client.force_login(editor)
+    action = {"_selected_action": [draft.pk], "index": 0}
+    client.post("/admin/blog/post/", {**action, "action": "publish_now"})
+    assert formats("/notes/feed/") <= pinged(hub)
+    hub.requests.clear()
+    client.post("/admin/blog/post/", {**action, "action": "unpublish"})
+    assert formats("/notes/feed/") <= pinged(hub)
