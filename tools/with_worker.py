@@ -23,7 +23,11 @@ def stop(processes, how):
 
 
 def main(server_command):
-    worker = subprocess.Popen([sys.executable, str(MANAGE), "db_worker"], start_new_session=True)
+    # --no-reload: under DEBUG the worker would run beneath Django's autoreloader, which kills it
+    # at once on a signal, the task in hand left RUNNING for ever.
+    worker = subprocess.Popen(
+        [sys.executable, str(MANAGE), "db_worker", "--no-reload"], start_new_session=True
+    )
     server = subprocess.Popen(server_command, start_new_session=True)
     processes = (server, worker)
     signals = []

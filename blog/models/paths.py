@@ -149,9 +149,11 @@ class PathQuerySet(models.QuerySet):
         return self.filter(full_path__within=full_path)
 
     def holding(self, posts):
-        """The paths `posts` are filed under, with their ancestors."""
+        """The paths `posts` are filed under, with their ancestors (pages, filed under none,
+        add nothing)."""
         full_paths = set()
-        for full_path in posts.order_by().values_list("path__full_path", flat=True).distinct():
+        filed = posts.filter(path__isnull=False).order_by()
+        for full_path in filed.values_list("path__full_path", flat=True).distinct():
             segments = full_path[1:].split("/")
             full_paths.update(
                 "/" + "/".join(segments[:depth]) for depth in range(1, len(segments) + 1)
