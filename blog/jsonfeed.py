@@ -24,9 +24,10 @@ class JsonFeed(SyndicationFeed):
             "language": self.feed.get("language") or None,
             "hubs": [{"type": "WebSub", "url": hub} for hub in [self.feed.get("hub")] if hub],
             "next_url": self.feed.get("next_url"),
-            "items": [self.item_as_json(item) for item in self.items],
         }
-        return {name: value for name, value in feed.items() if value not in (None, "", [])}
+        feed = {name: value for name, value in feed.items() if value not in (None, "", [])}
+        # Required, even empty (a tag or a post with no comments yet).
+        return {**feed, "items": [self.item_as_json(item) for item in self.items]}
 
     def item_as_json(self, item):
         author = {"name": item.get("author_name"), "url": item.get("author_link")}

@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
 from pagecache import cached_until_change
@@ -54,7 +54,7 @@ def listing(request, posts, template, *, empty_is_404=False, pinned=(), **contex
     return render(request, template, {"show_byline": has_several_authors(), **context})
 
 
-@require_GET
+@require_safe
 def index(request):
     """The newest posts, grouped by day; on the first page the pinned posts come first."""
     pinned = []
@@ -67,7 +67,7 @@ def index(request):
 YEAR_AT_A_GLANCE = 1000  # titles on a year's page; a busier year lists its months only
 
 
-@require_GET
+@require_safe
 def archive(request, year, month=None, day=None):
     """Posts of a year, a month or a day, by their publication day in the site's time zone. A
     year shows every title under its month and day (as blosxom's year archive did), a month
@@ -137,7 +137,7 @@ def period_end(start, month, day):
         return None
 
 
-@require_GET
+@require_safe
 def post_detail(request, year, month, day, slug, *, extra_context=None):
     """The permalink page: the post, its neighbours and related posts (and whatever the
     template adds: the comments app's section; `extra_context` is what a page under the
@@ -178,7 +178,7 @@ def page_detail(request, page):
     return render(request, "blog/page_detail.html", context)
 
 
-@require_GET
+@require_safe
 def gallery(request, year, month, day, slug):
     """Every picture of a post, each linking to its full size."""
     posts = Post.objects.reachable().filter(kind=Post.Kind.POST).at(year, month, day, slug)
@@ -197,7 +197,7 @@ def _path_chain_or_404(path_text):
         raise Http404("No such path.") from None
 
 
-@require_GET
+@require_safe
 def path_detail(request, path, year=None, month=None):
     """A page at this address (/about/team/), else the posts filed under the path and every
     sub-path, optionally narrowed to a year or month."""
@@ -234,7 +234,7 @@ def path_detail(request, path, year=None, month=None):
     )
 
 
-@require_GET
+@require_safe
 def author_list(request):
     """Everyone who has published, with their number of posts."""
     authors = (
@@ -246,7 +246,7 @@ def author_list(request):
     return render(request, "blog/author_list.html", {"authors": authors})
 
 
-@require_GET
+@require_safe
 def tag_list(request):
     tags = TaggedPost.objects.counts_of_published()
     return render(request, "blog/tag_list.html", {"tags": tags})
@@ -262,7 +262,7 @@ def _tags_or_404(tag_slugs):
     return sorted(tags, key=lambda tag: slugs.index(tag.slug))
 
 
-@require_GET
+@require_safe
 def tag_detail(request, tags):
     tag_objects = _tags_or_404(tags)
     posts = Post.objects.published().tagged(*(tag.slug for tag in tag_objects))
@@ -282,7 +282,7 @@ def tag_detail(request, tags):
     )
 
 
-@require_GET
+@require_safe
 def author_detail(request, username):
     author = get_object_or_404(get_user_model(), username=username)
     posts = Post.objects.published().by(author)
@@ -290,7 +290,7 @@ def author_detail(request, username):
     return listing(request, posts, "blog/author_detail.html", empty_is_404=True, author=author)
 
 
-@require_GET
+@require_safe
 def shared_draft(request, token):
     """An unpublished post, for whoever holds its signed, expiring share link."""
     try:
@@ -307,14 +307,14 @@ def shared_draft(request, token):
     return response
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("blog:sitemap"))
     lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {sitemap}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
-@require_GET
+@require_safe
 def search(request):
     """/search/?q=: ranked matches with snippets, narrowed by path, tag, author or year."""
     query_text = clean_query(request.GET.get("q", ""))

@@ -189,9 +189,12 @@ def author_notices_stop_url(user):
 
 def notify_post_author(comment, site_url):
     """Mail the post's author about a new comment (held or published), unless they chose a
-    digest or no mail."""
+    digest or no mail, or cannot sign in (an author brought by an import stays inactive until
+    given a role, a former author made inactive)."""
     author = comment.post.author
-    if not author.email or NoticePreference.of(author).notices != NoticePreference.Notices.EACH:
+    if not (author.email and author.is_active):
+        return
+    if NoticePreference.of(author).notices != NoticePreference.Notices.EACH:
         return
     context = comment_context(comment) | {
         "state": "is awaiting your moderation" if comment.is_held else "was published",

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from blog.models import Path, Post
 from blog.pagination import page_or_404
@@ -77,7 +77,7 @@ def post_comment(request, year, month, day, slug):
 PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,6}")  # one address per page: not 02, +2 or ²
 
 
-@require_GET
+@require_safe
 def comment_page(request, year, month, day, slug, number):
     """Page 2 and on of a post's comments: the permalink page with that page of threads (the
     first is the permalink itself)."""
@@ -174,7 +174,7 @@ def exceeds_rate(request, email, *, previews=False):
     return max(counts) > limit
 
 
-@require_GET
+@require_safe
 def recent_comments(request):
     comments = Comment.objects.public().select_related("post").with_thread_position().recent()
     posts = Post.objects.published()

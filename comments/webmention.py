@@ -17,7 +17,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_tasks import task
 
 from blog.markup import render_comment
@@ -117,7 +117,7 @@ def exceeds_rate(request):
         return False
 
 
-@require_GET
+@require_safe
 def status(request, token):
     """What became of a webmention: the address the endpoint's 202 gave."""
     mention = get_object_or_404(Mention.objects.select_related("post"), token=token)

@@ -108,3 +108,13 @@ def test_pages_link_their_json_feeds(client, post):
             link = re.escape('<link rel="alternate" type="application/feed+json"')
             assert re.search(rf'{link} title="[^"]+" href="{re.escape(feed)}">', html), (page, feed)
             assert client.get(feed).status_code == 200
+
+
+def test_a_feed_with_no_items_yet_still_has_its_items_list(client, db):
+    quiet = make_post(title="No comments yet")
+    assert feed_of(client, quiet.get_absolute_url() + "feed/json/")["items"] == []
+
+
+def test_head_is_answered_wherever_get_is_before_anything_is_cached(client, post):
+    for url in (post.get_absolute_url(), "/", "/feed/json/", f"/{post.pub_date.year}/"):
+        assert client.head(url).status_code == 200, url

@@ -389,6 +389,19 @@ def test_post_author_is_mailed_after_the_comment_is_stored(
     assert f"/admin/comments/comment/{Comment.objects.get().pk}/change/" in message.body
 
 
+def test_an_author_who_cannot_sign_in_is_not_mailed(
+    client, post, send_comment, django_capture_on_commit_callbacks
+):
+    # A WordPress import brings its authors inactive (no password, no role): the site does not
+    # start mailing every former author of the blog.
+    post.author.is_active = False
+    post.author.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        send_comment(post)
+    assert Comment.objects.count() == 1
+    assert mail.outbox == []
+
+
 def test_a_failing_mail_server_loses_nothing(
     client, post, send_comment, settings, django_capture_on_commit_callbacks
 ):
