@@ -40,6 +40,11 @@ def post(db):
         "Adá Lovélace",
         full_width("Ada Lovelace"),
         "countess ada",
+        "A\u200bda",  # a zero-width space inside: reads as "Ada"
+        "\u202eada",  # a direction mark before it
+        "\u0410da",  # a Cyrillic capital A
+        "\u0430d\u0430 lovel\u0430ce",  # Cyrillic small a's
+        "ada@example.com",  # the author's address typed as a name
     ],
 )
 def test_a_reader_cannot_comment_under_an_authors_name(client, post, send_comment, name):
@@ -51,7 +56,7 @@ def test_a_reader_cannot_comment_under_an_authors_name(client, post, send_commen
     assert not Comment.objects.exists()
 
 
-@pytest.mark.parametrize("email", ["ada@example.com", "ADA@Example.COM"])
+@pytest.mark.parametrize("email", ["ada@example.com", "ADA@Example.COM", "ada+blog@example.com"])
 def test_a_reader_cannot_comment_with_an_authors_email(client, post, send_comment, email):
     response = send_comment(post, author_email=email)
     assert "This email is used by one of this site&#x27;s authors" in response.content.decode()
