@@ -2,11 +2,12 @@
 editor sends it back (with a note) or publishes it. Mail goes through the background queue."""
 
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django_tasks import task
+
+from outbox import tasks as outbox
 
 from .models import Post
 
@@ -36,8 +37,8 @@ def mail_editors_post_submitted(post_id, site_url):
         f"Every post waiting: {site_url}{queue}\n"
     )
     addresses = list(editors().values_list("email", flat=True))
-    if addresses:
-        send_mail(f"For review: “{title}”", body, None, addresses)
+    for address in addresses:  # one mail each: no editor sees the others' addresses
+        outbox.post(kind="review", to=address, subject=f"For review: “{title}”", text=body)
     return len(addresses)
 
 
@@ -59,7 +60,7 @@ def mail_author_review_outcome(post_id, site_url):
     else:
         subject = f"{post.state}: “{title}”"
         body = f"An editor reviewed “{title}”; it is now {post.state.lower()}.\n\n{edit}\n"
-    send_mail(subject, body, None, [post.author.email])
+    outbox.post(kind="review", to=post.author.email, subject=subject, text=body)
     return 1
 
 
