@@ -107,17 +107,19 @@ class Mention(models.Model):
     def body(self):
         return f"{self.source} {self.content}"
 
-    def moderate(self):
+    def moderate(self, *, unchanged=False):
         """The moderation status of a mention just verified: the moderators' rules and the
         site's policy, as for comments; "first time" trusts an author a mention of whose was
-        approved before, and holds everyone else."""
+        approved before, and holds everyone else. unchanged: the source says what it said when
+        this mention was approved (an update with new words is moderated like a new mention:
+        approving something harmless must not let its source swap in anything else)."""
         rules = list(ModerationRule.objects.all())
         if any(rule.matches(self) for rule in rules if rule.action == ModerationRule.Action.REJECT):
             self.status = Comment.Status.SPAM
         elif any(rule.matches(self) for rule in rules):
             self.status = Comment.Status.PENDING
-        elif self.status == Comment.Status.APPROVED:
-            return  # an update of an approved mention stays approved
+        elif self.status == Comment.Status.APPROVED and unchanged:
+            return  # sent again, saying the same: stays approved
         elif settings.COMMENTS_MODERATION == "none":
             self.status = Comment.Status.APPROVED
         elif settings.COMMENTS_MODERATION == "all" or not self.author_url:

@@ -151,9 +151,16 @@ def verify_mention(mention_id):
         if mention.state == Mention.State.VERIFIED:
             return deleted(mention, "The source no longer links to the post.")
         return not_verified(mention, "The source does not link to the post.")
+    shown = (mention.state, mention.kind, mention.author_name, mention.content_html)
     read_microformats(mention, response)
+    unchanged = shown == (
+        Mention.State.VERIFIED,
+        mention.kind,
+        mention.author_name,
+        mention.content_html,
+    )
     mention.state, mention.reason, mention.verified_at = Mention.State.VERIFIED, "", timezone.now()
-    mention.moderate()
+    mention.moderate(unchanged=unchanged)
     mention.save()
 
 

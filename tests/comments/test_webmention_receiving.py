@@ -236,3 +236,35 @@ def test_an_author_approves_mentions_of_their_own_posts_in_the_admin_and_no_one_
     assert own.status == "approved"
     page = client.get(own.post.get_absolute_url()).content.decode()
     assert "a.example mentioned this post" in page
+
+
+@override_settings(COMMENTS_MODERATION="first_time")
+def test_an_approved_mention_whose_source_changes_its_words_is_held_again(
+    client, target, local_site, post
+):
+    local_site.routes["/reply"] = Answer(body=reply_page(target, text="Harmless praise"))
+    send(client, local_site.url("/reply"), target)
+    mention = Mention.objects.get()
+    mention.status = "approved"
+    mention.save()
+    send(client, local_site.url("/reply"), target)  # sent again, the same words: stays
+    assert Mention.objects.get().status == "approved"
+    local_site.routes["/reply"] = Answer(body=reply_page(target, text="Buy cheap pills"))
+    send(client, local_site.url("/reply"), target)
+    mention = Mention.objects.get()
+    assert mention.content == "Buy cheap pills" and mention.status == "pending"
+    assert "Buy cheap pills" not in client.get(post.get_absolute_url()).content.decode()
+
+
+@override_settings(COMMENTS_MODERATION="first_time")
+def test_a_mention_deleted_at_the_source_and_sent_again_is_moderated_again(
+    client, target, local_site, post
+):
+    local_site.routes["/reply"] = Answer(body=reply_page(target, text="Hello"))
+    send(client, local_site.url("/reply"), target)
+    Mention.objects.update(status="approved")
+    local_site.routes["/reply"] = Answer(410, "Deleted")
+    send(client, local_site.url("/reply"), target)
+    local_site.routes["/reply"] = Answer(body=reply_page(target, text="Hello"))
+    send(client, local_site.url("/reply"), target)
+    assert Mention.objects.get().status == "pending"
