@@ -125,7 +125,11 @@ def code_step(request):
         device = match_token(user, form.cleaned_data["code"])
         if device is not None:
             return sign_in(request, user, device)
-        form.add_error("code", "That code is not right (or was used already). Try the next one.")
+        form.add_error(
+            "code",
+            "That code is not right (or was used already). Wait a few seconds (each wrong code"
+            " makes the next try wait a little longer), then type the next one.",
+        )
         user_login_failed.send(sender=__name__, credentials=credentials, request=request)
     context = {
         **admin_context(request, "Your second factor"),
@@ -214,7 +218,12 @@ def setup(request):
             codes = new_recovery_codes(user)
             context = {**admin_context(request, "Two-factor sign-in is on"), "codes": codes}
             return TemplateResponse(request, "accounts/two_factor_codes.html", context)
-        form.add_error("code", "That code does not match. Check the app's clock and try again.")
+        form.add_error(
+            "code",
+            "That code does not match. Wait a few seconds (each wrong code makes the next try"
+            " wait a little longer), then type the app's next one; if it still fails, check"
+            " the phone's clock.",
+        )
     path, size = qr_path(device.config_url)
     secret = b32encode(device.bin_key).decode()
     context = {

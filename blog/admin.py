@@ -347,7 +347,7 @@ class PostImageInline(admin.StackedInline):
 @admin.register(Post)
 class PostAdmin(AutosaveAdmin, OwnedRowsAdmin, admin.ModelAdmin):
     form = PostAdminForm
-    list_display = ("title", "state", "path", "published_at", "comment_count", "author")
+    list_display = ("title", "state", "path", "published_at", "comments", "author")
     list_select_related = ("author", "path")
     search_fields = ("title", "body", "path__full_path")
     date_hierarchy = "published_at"
@@ -361,6 +361,10 @@ class PostAdmin(AutosaveAdmin, OwnedRowsAdmin, admin.ModelAdmin):
     class Media:
         js = ["js/post-editor.js", "js/autosave.js", "js/picture-upload.js"]
         css = {"all": ["css/pygments.css", "css/post-editor.css", "css/post-desk.css"]}
+
+    @admin.display(description="comments", ordering="comment_count")
+    def comments(self, post):
+        return post.comment_count
 
     @admin.display(description="state", ordering="status")
     def state(self, post):

@@ -138,9 +138,10 @@ def test_the_state_filter_finds_each_state(admin_client, state, shown, hidden):
 def test_the_post_list_shows_state_path_date_comments_and_author(admin_client):
     make_post(title="Columns", path="/diary/walks", comment_count=3)
     page = admin_client.get("/admin/blog/post/").content.decode()
-    for column in ("title", "state", "path", "published_at", "comment_count", "author"):
+    for column in ("title", "state", "path", "published_at", "comments", "author"):
         assert f'class="sortable column-{column}' in page or f'column-{column}"' in page, column
-    assert "/diary/walks" in page and '<td class="field-comment_count">3</td>' in page
+    assert "/diary/walks" in page and '<td class="field-comments">3</td>' in page
+    assert ">Comments</a>" in page  # the column's heading, in the blog's words
 
 
 def test_the_post_list_costs_the_same_queries_for_more_posts(admin_client):
