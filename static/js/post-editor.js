@@ -78,7 +78,34 @@
     });
   }
 
+  // A "Copy" button beside each address to copy (the post's, the share link); without
+  // JavaScript the read-only field can be selected and copied by hand.
+  function setUpCopyButton(input) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "copy-button";
+    button.textContent = "Copy";
+    button.setAttribute("aria-label", "Copy: " + (input.getAttribute("aria-label") || "address"));
+    var status = document.createElement("span");
+    status.className = "copy-status";
+    status.setAttribute("role", "status");
+    input.insertAdjacentElement("afterend", button);
+    button.insertAdjacentElement("afterend", status);
+    button.addEventListener("click", function () {
+      function done() { status.textContent = "Copied."; }
+      input.select();
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(done, function () {
+          status.textContent = "Selected: press Ctrl+C (⌘C) to copy.";
+        });
+      } else {
+        status.textContent = "Selected: press Ctrl+C (⌘C) to copy.";
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("input.copyable").forEach(setUpCopyButton);
     var body = document.querySelector("textarea.post-body");
     if (body && body.form) {
       body.form.dataset.previewUrl = window.location.pathname.replace(/(add|\d+\/change)\/$/, "preview/");

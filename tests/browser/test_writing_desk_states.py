@@ -126,6 +126,16 @@ def test_a_draft_is_seen_on_the_site_by_its_author_and_by_no_one_else(
     draft = make_post(author=desk["ann"], published=False, title="Unfinished thoughts")
     log_in(page, "ann")
     page.goto(f"/admin/blog/post/{draft.pk}/change/")
+    # The share link: shown as text, with a Copy button that says what it did.
+    share = page.locator(".field-share_link input.copyable")
+    assert "/drafts/" in share.input_value()
+    page.locator(".field-share_link button.copy-button").click()
+    assert page.locator(".field-share_link .copy-status").inner_text() in (
+        "Copied.",
+        "Selected: press Ctrl+C (⌘C) to copy.",
+    )
+    assert page.evaluate("window.getSelection().toString() || document.activeElement.value")
+    assert_no_axe_violations(page)
     page.goto(page.get_attribute("a.viewsitelink", "href"))
     assert "Unfinished thoughts" in page.locator("h1").inner_text()
     assert "Draft" in page.locator(".draft-banner").inner_text()
