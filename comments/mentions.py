@@ -30,6 +30,9 @@ def new_token():
     return secrets.token_urlsafe(18)
 
 
+FETCH_FAILED = "The source could not be fetched"
+
+
 class Mention(models.Model):
     class Kind(models.TextChoices):
         REPLY = "reply", "Reply"
@@ -86,6 +89,15 @@ class Mention(models.Model):
         result = super().delete(*args, **kwargs)
         retire(posts_changed=False)
         return result
+
+    @property
+    def public_reason(self):
+        """The reason as the public status page tells it: why a fetch failed stays in the
+        admin (what an address resolves to, which ports answer: nothing to hand an outsider
+        probing the network through this endpoint)."""
+        if self.reason.startswith(FETCH_FAILED):
+            return FETCH_FAILED + "."
+        return self.reason
 
     def get_status_url(self):
         return reverse("comments:webmention-status", kwargs={"token": self.token})

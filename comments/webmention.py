@@ -25,7 +25,7 @@ from blog.models import Post
 from config.client_address import client_address
 from safefetch import FetchRefused, fetch
 
-from .mentions import Mention
+from .mentions import FETCH_FAILED, Mention
 
 logger = logging.getLogger(__name__)
 SOURCE_MAX_BYTES = 1024 * 1024
@@ -142,7 +142,7 @@ def verify_mention(mention_id):
             max_bytes=SOURCE_MAX_BYTES,
         )
     except FetchRefused as refusal:
-        return not_verified(mention, f"The source could not be fetched: {refusal}")
+        return not_verified(mention, f"{FETCH_FAILED}: {refusal}")
     if response.status == 410:
         return deleted(mention, "The source is gone (HTTP 410).")
     if response.status != 200:

@@ -149,6 +149,10 @@ def test_a_source_at_a_private_address_is_never_fetched(client, target, settings
     assert response.status_code == 202
     mention = Mention.objects.get()
     assert mention.state == "failed" and "private or reserved address" in mention.reason
+    # The public status page says it failed, not what the address is or why (no probing).
+    page = client.get(response["Location"]).content.decode()
+    assert "The source could not be fetched." in page
+    assert "private" not in page and "10.0.0.1</dd>" not in page.split("Target")[1]
 
 
 @override_settings(COMMENTS_MODERATION="none")
