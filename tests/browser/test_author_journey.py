@@ -110,7 +110,12 @@ def test_author_writes_previews_and_publishes_a_post_with_a_picture(
     page.click("article figure a.picture-link")
     large.wait_for()
     assert large.get_attribute("src").endswith(picture.original.url)
-    assert large.evaluate("img => img.complete && img.naturalWidth") == picture.original_width
+    # (the large rendition loads after the dialog opens: wait for it, not a fixed moment)
+    page.wait_for_function(
+        "() => { const img = document.querySelector('dialog.lightbox img');"
+        " return img && img.complete && img.naturalWidth > 0; }"
+    )
+    assert large.evaluate("img => img.naturalWidth") == picture.original_width
     page.keyboard.press("Escape")
     page.wait_for_url(permalink)
     assert not page.locator("dialog.lightbox").evaluate("d => d.open")
