@@ -328,6 +328,8 @@ PAGE_CACHE_QUERY_PARAMETERS = ("page", "q", "path", "tag", "author", "year", "re
 # What every page depends on unless its view narrows it (pagecache.narrows): which posts exist
 # and where they are filed ("posts"), and the comments ("comments").
 PAGE_CACHE_BROAD_KEYS = ("posts", "comments")
+# The broad keys no view narrows: every page depends on them, so retiring one is retiring all.
+PAGE_CACHE_EVERY_PAGE = ("posts",)
 # The response header naming a page's keys for the HTTP cache in front: "xkey" for Varnish's
 # xkey module (deploy/varnish/blog.vcl), "Surrogate-Key" for Fastly; "" sends none.
 PAGE_CACHE_KEYS_HEADER = os.environ.get("PAGE_CACHE_KEYS_HEADER", "xkey")

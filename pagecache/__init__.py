@@ -103,9 +103,17 @@ def version_key(token, key):
     return f"pages:key:{token}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
 
+# More keys than this in one retirement (an import) retire everything: one record to write
+# and one short purge, not thousands.
+MOST_KEYS = 200
+
+
 def retire_now(keys):
-    """Retire `keys` (all of them: everything) at once; tell the cache in front."""
+    """Retire `keys` at once and tell the cache in front. A broad key every page carries
+    (PAGE_CACHE_EVERY_PAGE), or very many keys, retire everything: a new generation."""
     keys = set(keys)
+    if len(keys) > MOST_KEYS or keys & {EVERYTHING, *settings.PAGE_CACHE_EVERY_PAGE}:
+        keys = {EVERYTHING}
     try:
         if EVERYTHING in keys:
             new_generation()
@@ -145,7 +153,7 @@ class Retirement:
         self.keys |= other.keys
 
     def __call__(self):
-        retire_now({EVERYTHING} if EVERYTHING in self.keys else self.keys)
+        retire_now(self.keys)
 
 
 def retire(*keys):
@@ -230,6 +238,8 @@ def narrows(broad, *keys):
     """The page being rendered depends on `keys` in place of the broad key `broad` (one of
     PAGE_CACHE_BROAD_KEYS): a listing that shows no comment but each post's count narrows
     "comments" to nothing; a permalink, to "comments:<its id>"."""
+    if broad in settings.PAGE_CACHE_EVERY_PAGE or broad not in settings.PAGE_CACHE_BROAD_KEYS:
+        raise ValueError(f"{broad!r} cannot be narrowed (PAGE_CACHE_EVERY_PAGE)")
     current = recording.get()
     if current is not None:
         current.narrowed.add(broad)
