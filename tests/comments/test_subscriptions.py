@@ -91,6 +91,23 @@ def test_opening_the_confirmation_link_only_asks_and_its_csrf_checked_button_con
     assert client.put(url).status_code == 405
 
 
+def html_footer(message):
+    html = message.alternatives[0][0]
+    footer = re.search(r'<p style="font-size: smaller[^"]*">(.*?)</p>', html, re.DOTALL).group(1)
+    return re.sub(r"<[^>]+>", "", footer)
+
+
+def test_mail_footers_join_only_the_links_they_have(client, settings):
+    settings.BLOG_TITLE = "Kilo Blog"
+    post = make_post()
+    client.post(FOLLOW, {"email": "rita@example.com", "post": post.pk})
+    assert html_footer(mail.outbox[0]) == "Kilo Blog"  # a confirmation: no links, no " · "
+    confirm(client, mail.outbox[0])
+    mail.outbox.clear()
+    make_comment(post=post)
+    assert html_footer(mail.outbox[0]) == "Stop these mails · All your subscriptions · Kilo Blog"
+
+
 def test_every_subscriber_mail_carries_one_click_unsubscribe_headers(client):
     post = make_post()
     follow_and_confirm(client, "rita@example.com", post=post.pk)
