@@ -534,6 +534,11 @@ class Post(models.Model):
 
     def clean(self):
         super().clean()
+        if not (self.title.strip() or self.body.strip()):
+            kind = "page" if self.is_page else "post"
+            raise ValidationError(
+                f"A {kind} needs a title or a body: write at least one of them.", code="empty"
+            )
         if self.kind == self.Kind.POST and self.parent_id is not None:
             raise ValidationError({"parent": "Only pages are placed below another page."})
         ancestor = self.parent
