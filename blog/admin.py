@@ -479,7 +479,7 @@ class PostAdmin(AutosaveAdmin, OwnedRowsAdmin, admin.ModelAdmin):
         saved = getattr(request, "saved_post", None)
         if saved is not None and level == messages.SUCCESS:
             request.saved_post = None
-            message = state_message(saved)
+            message = state_message(saved, getattr(request, "saved_post_previous_status", None))
         return super().message_user(request, message, level, *args, **kwargs)
 
     def get_list_filter(self, request):
@@ -504,7 +504,7 @@ class PostAdmin(AutosaveAdmin, OwnedRowsAdmin, admin.ModelAdmin):
         if attach_pending_pictures(obj, request.user):
             obj.refresh_html()
         after_state_change(obj, previous, request.user, site_url(request))
-        request.saved_post = obj
+        request.saved_post, request.saved_post_previous_status = obj, previous
 
     def get_changeform_initial_data(self, request):
         return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
