@@ -81,6 +81,18 @@ def tags_in_typed_order(text):
     return sorted(_parse_tags(text), key=position)
 
 
+class PostBodyField(forms.CharField):
+    """The body as typed: not stripped (an indented first line is code, and an imported post
+    saved unchanged must stay unchanged), with the browser's CRLF line endings made LF."""
+
+    def __init__(self, **kwargs):
+        kwargs["strip"] = False
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n").replace("\r", "\n")
+
+
 # The post form, top to bottom: model fields, the path typed as text, and read-only notes
 # (length, share link, revisions). PostAdmin shows this; PostAdminForm edits its model fields.
 POST_FORM_LAYOUT = (
@@ -141,6 +153,7 @@ class PostAdminForm(StateFormMixin, LoadedVersionForm):
             "body": forms.Textarea(attrs={"rows": 24, "class": "vLargeTextField post-body"}),
             "summary": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {"body": PostBodyField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -182,6 +195,7 @@ class PageAdminForm(StateFormMixin, LoadedVersionForm):
         model = Page
         fields = tuple(name for name in PAGE_FORM_LAYOUT if name in POST_MODEL_FIELDS)
         widgets = PostAdminForm.Meta.widgets
+        field_classes = PostAdminForm.Meta.field_classes
 
     pictures = PicturesInText()
     user = None

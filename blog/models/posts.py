@@ -577,8 +577,9 @@ class Post(models.Model):
             return super().delete(*args, **kwargs)
 
     def _keep_previous_version(self, stored):
-        """A revision of the stored title and body, when this save changes either."""
-        if (stored.title, stored.body) != (self.title, self.body):
+        """A revision of the stored title and body, when this save really changes either (not
+        when only line endings or trailing white space differ: a browser sends CRLF)."""
+        if comparable_text(stored) != comparable_text(self):
             PostRevision.objects.create(
                 post=self,
                 title=stored.title,
@@ -901,6 +902,13 @@ class PostRevision(models.Model):
 
     def __str__(self):
         return f"{self.title} as of {self.edited_at:%Y-%m-%d %H:%M}"
+
+
+def comparable_text(post):
+    """A post's title and body as far as a reader can tell them apart: line endings made one,
+    white space around the title and at the end of the body left out."""
+    body = post.body.replace("\r\n", "\n").replace("\r", "\n")
+    return post.title.strip(), body.rstrip()
 
 
 def version_diff(older, newer):
