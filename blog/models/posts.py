@@ -581,6 +581,11 @@ class Post(models.Model):
 
     def clean(self):
         super().clean()
+        if not (self.title.strip() or self.body.strip()):
+            kind = "page" if self.is_page else "post"
+            raise ValidationError(
+                f"A {kind} needs a title or a body: write at least one of them.", code="empty"
+            )
         if self.kind == self.Kind.POST and self.parent_id is not None:
             raise ValidationError({"parent": "Only pages are placed below another page."})
         ancestor = self.parent
@@ -619,8 +624,9 @@ class Post(models.Model):
             return super().delete(*args, **kwargs)
 
     def _keep_previous_version(self, stored):
-        """A revision of the stored title and body, when this save changes either."""
-        if (stored.title, stored.body) != (self.title, self.body):
+        """A revision of the stored title and body, when this save really changes either (not
+        when only line endings or trailing white space differ: a browser sends CRLF)."""
+        if comparable_text(stored) != comparable_text(self):
             PostRevision.objects.create(
                 post=self,
                 title=stored.title,
@@ -943,6 +949,13 @@ class PostRevision(models.Model):
 
     def __str__(self):
         return f"{self.title} as of {self.edited_at:%Y-%m-%d %H:%M}"
+
+
+def comparable_text(post):
+    """A post's title and body as far as a reader can tell them apart: line endings made one,
+    white space around the title and at the end of the body left out."""
+    body = post.body.replace("\r\n", "\n").replace("\r", "\n")
+    return post.title.strip(), body.rstrip()
 
 
 def version_diff(older, newer):
