@@ -99,6 +99,7 @@ def archive(request, year, month=None, day=None):
         )
         context["year_titles"] = titles[:YEAR_AT_A_GLANCE]
         context["year_is_long"] = len(titles) > YEAR_AT_A_GLANCE
+        narrows("comments")  # titles by day, no comment or count
         return render(request, "blog/year_archive.html", context)
     if period == "month":
         context["days"] = posts.day_counts()
@@ -256,12 +257,14 @@ def author_list(request):
         .annotate(count=Count("posts"))
         .order_by("display_name", "username")
     )
+    narrows("comments")  # names and numbers of posts, no comment
     return render(request, "blog/author_list.html", {"authors": authors})
 
 
 @require_safe
 def tag_list(request):
     tags = TaggedPost.objects.counts_of_published()
+    narrows("comments")  # tags and numbers of posts, no comment
     return render(request, "blog/tag_list.html", {"tags": tags})
 
 

@@ -207,16 +207,21 @@ def remember_commenter(response, request, form, comment):
     elif REMEMBER_COOKIE in request.COOKIES:
         response.delete_cookie(REMEMBER_COOKIE)
     if comment.is_held:
-        ids = [comment.pk, *held_comment_ids(request)][:20]
-        response.set_signed_cookie(
-            HELD_COOKIE,
-            ",".join(map(str, ids)),
-            salt=HELD_COOKIE,
-            max_age=COOKIE_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure(),
-        )
+        remember_held(request, response, [comment.pk, *held_comment_ids(request)][:20])
+
+
+def remember_held(request, response, ids):
+    """The signed cookie naming the reader's comments awaiting moderation (see
+    comments.middleware: it is pruned as a moderator decides)."""
+    response.set_signed_cookie(
+        HELD_COOKIE,
+        ",".join(map(str, ids)),
+        salt=HELD_COOKIE,
+        max_age=COOKIE_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
 
 
 class FollowForm(forms.Form):

@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "blog.middleware.LegacyUrlMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",
+    "comments.middleware.HeldCommentsCookieMiddleware",  # outside the cache: its reader's own
     "pagecache.PageCacheMiddleware",  # last: everything above also runs on cached pages
     "blog.middleware.ThemedNotFoundMiddleware",  # a view's 404, themed with DEBUG on too
 ]
@@ -337,6 +338,8 @@ PAGE_CACHE_KEYS_HEADER = os.environ.get("PAGE_CACHE_KEYS_HEADER", "xkey")
 # e.g. "http://127.0.0.1:6081/"); none set, nobody is told.
 PAGE_CACHE_PURGE_URLS = os.environ.get("VARNISH_PURGE_URLS", "").split()
 PAGE_CACHE_PURGE = "pagecache.purge_by_xkey" if PAGE_CACHE_PURGE_URLS else None
+# Each purge is sent again this many seconds later (for a page in flight during the first).
+PAGE_CACHE_PURGE_AGAIN_SECONDS = 2
 BLOG_SEARCH_CONFIG = os.environ.get(
     "BLOG_SEARCH_CONFIG", "english"
 )  # PostgreSQL text search configuration

@@ -44,6 +44,7 @@ import contextvars
 import hashlib
 import logging
 import secrets
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field, replace
@@ -136,10 +137,21 @@ def retire_now(keys):
         logger.exception("cache unavailable: could not retire %s", sorted(keys)[:5])
     purge = settings.PAGE_CACHE_PURGE
     if purge:
-        try:
-            import_string(purge)(sorted(keys))
-        except Exception:
-            logger.exception("the cache in front was not told of %d retired keys", len(keys))
+        tell_cache_in_front(purge, sorted(keys))
+        again = settings.PAGE_CACHE_PURGE_AGAIN_SECONDS
+        if again:
+            # A page the site sent before this retirement may reach the cache in front just
+            # after the purge: purged again a moment later, it is not kept for s-maxage.
+            timer = threading.Timer(again, tell_cache_in_front, (purge, sorted(keys)))
+            timer.daemon = True
+            timer.start()
+
+
+def tell_cache_in_front(purge, keys):
+    try:
+        import_string(purge)(keys)
+    except Exception as error:
+        logger.warning("the cache in front was not told of %d retired keys: %s", len(keys), error)
 
 
 class Retirement:
@@ -265,12 +277,14 @@ def is_fresh(token, number, keys, *, known=None):
 
 def give_versions(token, number, keys):
     """Keys never retired in this generation get a version: the storing request's number
-    (added, so a retirement stored meanwhile stays)."""
+    (added, so a retirement stored meanwhile stays). Returns whether what a request that began
+    at `number` rendered is still fresh: no key retired since."""
     names = [version_key(token, key) for key in keys]
     present = cache.get_many(names)
     for name in names:
         if name not in present:
             cache.add(name, number, None)
+    return all(version <= number for version in present.values())
 
 
 def cached_until_change(name, compute, *, scope="posts"):
@@ -315,8 +329,8 @@ def purge_by_xkey(keys):
         try:
             with urllib.request.urlopen(request, timeout=2) as response:
                 response.read()
-        except Exception:
-            logger.exception("purging %d keys at %s failed", len(keys), url)
+        except Exception as error:
+            logger.warning("purging %d keys at %s failed: %s", len(keys), url, error)
 
 
 def csrf(request):
@@ -479,8 +493,14 @@ class PageCacheMiddleware:
             unread = set(request.GET) & set(settings.PAGE_CACHE_QUERY_PARAMETERS) - request.GET.read
             if not response_is_cacheable(response) or unread:
                 return response
-            entry = self._store(request, response, key, made)
+            entry, fresh = self._store(request, response, key, made)
             response["X-Page-Cache"] = "miss"
+            if not fresh:
+                # Something it shows changed while it was made: right for this reader, but
+                # no cache may keep it.
+                response["Cache-Control"] = "private, no-cache"
+                patch_vary_headers(response, ["Cookie"])
+                return response
         return self._headers(
             response, self._etag(key, entry, reader_digest(request)), entry, generation
         )
@@ -506,11 +526,13 @@ class PageCacheMiddleware:
             names=tuple(sorted(set(values.values()))),
         )
         try:
-            give_versions(entry.token, entry.number, entry.keys)
-            cache.set(key, entry, settings.BLOG_PAGE_CACHE_SECONDS)
+            fresh = give_versions(entry.token, entry.number, entry.keys)
+            if fresh:
+                cache.set(key, entry, settings.BLOG_PAGE_CACHE_SECONDS)
         except Exception:
             logger.exception("cache unavailable: page not stored")
-        return entry
+            fresh = False
+        return entry, fresh
 
     def _from_entry(self, request, entry):
         content = entry.content
@@ -527,12 +549,14 @@ class PageCacheMiddleware:
             response["Cache-Control"] = "private, max-age=0, must-revalidate"
         else:
             response["Last-Modified"] = http_date(entry.made_at)
-            shared_age = settings.BLOG_CDN_MAX_AGE
-            if generation.valid_until is not None:  # a cache in front keeps it no longer
-                shared_age = max(0, min(shared_age, int(generation.valid_until - time.time())))
+            shared_age, stale = settings.BLOG_CDN_MAX_AGE, settings.BLOG_CDN_STALE_SECONDS
+            if generation.valid_until is not None:
+                # A cache in front keeps it, stale copy included, until the clock changes it.
+                left = max(0, int(generation.valid_until - time.time()))
+                shared_age = min(shared_age, left)
+                stale = min(stale, left - shared_age)
             response["Cache-Control"] = (
-                f"public, max-age=0, s-maxage={shared_age}, "
-                f"stale-while-revalidate={settings.BLOG_CDN_STALE_SECONDS}"
+                f"public, max-age=0, s-maxage={shared_age}, stale-while-revalidate={stale}"
             )
         if settings.PAGE_CACHE_KEYS_HEADER:
             response[settings.PAGE_CACHE_KEYS_HEADER] = " ".join([EVERYTHING, *sorted(entry.keys)])

@@ -3,6 +3,7 @@ with its backend pointed at `backend_port`, listening on a free port of 127.0.0.
 
     with running_varnish(8000) as port:
         urllib.request.urlopen(f"http://127.0.0.1:{port}/")
+        # purges go to port.purge (the VCL takes PURGE on its "purge" address only)
 
 Needs varnishd with the xkey module (Debian: varnish, varnish-modules)."""
 
@@ -43,16 +44,24 @@ def free_port():
         return probe.getsockname()[1]
 
 
+class Ports(int):
+    """The public port, with the purge port as `.purge`."""
+
+    purge: int
+
+
 @contextlib.contextmanager
 def running_varnish(backend_port, *, memory="64m"):
-    """Start varnishd in the foreground of a child process; yield its port; stop it."""
+    """Start varnishd in the foreground of a child process; yield its port (`.purge`: where it
+    takes PURGE requests); stop it."""
     varnishd = is_installed()
     if varnishd is None:
         raise RuntimeError("varnishd with the xkey module is not installed")
     with tempfile.TemporaryDirectory(prefix="varnish-") as folder:
         vcl = Path(folder) / "blog.vcl"
         vcl.write_text(vcl_for(backend_port))
-        port = free_port()
+        port, purge = Ports(free_port()), free_port()
+        port.purge = purge
         process = subprocess.Popen(
             [
                 varnishd,
@@ -63,6 +72,8 @@ def running_varnish(backend_port, *, memory="64m"):
                 str(Path(folder) / "work"),
                 "-a",
                 f"127.0.0.1:{port}",
+                "-a",
+                f"purge=127.0.0.1:{purge},HTTP",
                 "-T",
                 "none",  # no management port
                 "-f",
@@ -91,7 +102,7 @@ def wait_for(port, process, seconds=30):
         if process.poll() is not None:
             output = process.stdout.read().decode(errors="replace")
             raise RuntimeError(f"varnishd stopped: {output[-2000:]}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", int(port)), 0.5):
             return
         time.sleep(0.1)
     raise RuntimeError(f"varnishd did not listen on {port} in {seconds} s")

@@ -788,11 +788,12 @@ class Post(models.Model):
     def refresh_html(self):
         """Render again and store just the HTML (after its pictures changed)."""
         self.render()
-        Post.objects.filter(pk=self.pk).update(
+        Post.objects.filter(pk=self.pk).update_quietly(
             body_html=self.body_html, excerpt_html=self.excerpt_html, body_text=self.body_text
         )
         self.note_pictures_shown()
         refresh_search_vectors_on_commit([self.pk])
+        retire(self.cache_key, "search")  # the pages that show this post, no other
 
     def get_gallery_url(self):
         return reverse("blog:post-gallery", kwargs=self.permalink_kwargs)

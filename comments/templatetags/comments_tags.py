@@ -16,16 +16,18 @@ def comment_section(context, post):
     `comment_page`), and a form filled in from the "remember me" cookie, replying to
     ?reply_to= when it names a comment."""
     request = context["request"]
-    form = CommentForm(post=post, request=request, initial=remembered_commenter(request))
+    form = None
+    if post.comments_are_open:  # a closed post's page has no form, and no reader's token
+        form = CommentForm(post=post, request=request, initial=remembered_commenter(request))
     page = context.get("comment_page") or Comment.objects.thread_page(
         post, 1, held_comment_ids(request)
     )
     reply_to = request.GET.get("reply_to", "")
     shown = list(every_comment(page.object_list))
-    if reply_to.isdigit():
+    if form is not None and reply_to.isdigit():
         # Named after the comment it answers, found without another query.
         form.replying_to = next((c for c in shown if c.pk == int(reply_to) and not c.is_held), None)
-    if form.replying_to is not None:
+    if form is not None and form.replying_to is not None:
         form.initial["parent"] = form.replying_to.pk
     return {
         "post": post,

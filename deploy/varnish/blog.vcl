@@ -17,7 +17,9 @@ backend blog {
     .first_byte_timeout = 30s;
 }
 
-# Who may purge: the app servers.
+# Who may purge: the app servers, and only on the listening address named "purge"
+# (varnishd -a purge=127.0.0.1:6082): never through the public one, where every request
+# relayed by an nginx on this machine comes from 127.0.0.1 too.
 acl purgers {
     "127.0.0.1";
     "::1";
@@ -25,9 +27,12 @@ acl purgers {
 
 sub vcl_recv {
     unset req.http.X-Route;
-    if (req.method == "PURGE") {
-        if (client.ip !~ purgers) {
+    if (local.socket == "purge" || req.method == "PURGE") {
+        if (local.socket != "purge" || client.ip !~ purgers) {
             return (synth(403, "Not allowed to purge"));
+        }
+        if (req.method != "PURGE") {
+            return (synth(405, "Only PURGE here"));
         }
         if (!req.http.xkey-purge) {
             return (synth(400, "Name the keys to purge in xkey-purge"));
@@ -38,6 +43,11 @@ sub vcl_recv {
     if (req.method != "GET" && req.method != "HEAD") {
         set req.http.X-Route = "pass";
         return (pass);
+    }
+    # Campaign and click trackers change no page: one copy, not one per link shared.
+    if (req.url ~ "[?&](utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid)=") {
+        set req.url = regsuball(req.url, "(?<=[?&])(utm_[a-z]+|fbclid|gclid|mc_cid|mc_eid)=[^&]*&?", "");
+        set req.url = regsub(req.url, "[?&]+$", "");
     }
     if (req.http.Authorization) {
         set req.http.X-Route = "pass";
@@ -63,6 +73,15 @@ sub vcl_backend_fetch {
 }
 
 sub vcl_backend_response {
+    # Only what the site says it can purge is kept: a page or feed naming its keys (so a 404,
+    # a redirect or an error is never kept, and a new post's address works at once), and
+    # files that never change.
+    if (!beresp.http.xkey && beresp.http.Cache-Control !~ "immutable") {
+        set beresp.ttl = 0s;
+        set beresp.grace = 0s;
+        set beresp.uncacheable = true;
+        return (deliver);
+    }
     # Pages vary by Cookie for browsers and other caches; here a reader's cookies were sorted
     # out in vcl_recv, so one copy serves every reader. The header goes back on delivery.
     if (beresp.http.Vary ~ "(?i)cookie") {
@@ -84,7 +103,7 @@ sub vcl_deliver {
         unset resp.http.X-Vary;
     }
     unset resp.http.xkey;  # the site's keys are for this cache only
-    if (req.http.X-Route == "pass") {
+    if (req.http.X-Route == "pass" || resp.http.Cache-Control ~ "private|no-cache|no-store") {
         set resp.http.X-Cache = "pass";
     } elsif (obj.hits > 0) {
         set resp.http.X-Cache = "hit";

@@ -205,3 +205,64 @@ def test_approving_a_comment_in_bulk_retires_the_posts_it_is_on(client, two_post
     assert set(states(client, [a.get_absolute_url(), "/cloud/", "/tags/nimbus/"]).values()) == {
         "hit"
     }
+
+
+def test_a_page_whose_keys_are_retired_while_it_renders_is_kept_by_no_cache(
+    client, two_posts, monkeypatch
+):
+    a, _b, *_pages = two_posts
+    import blog.views
+
+    original = blog.views.related_posts_of
+
+    def change_meanwhile(entries):
+        pagecache.retire_now([a.cache_key])
+        return original(entries)
+
+    monkeypatch.setattr(blog.views, "related_posts_of", change_meanwhile)
+    response = fetch(client, "/cloud/")
+    # Right for this reader, but no shared cache (Varnish) may keep a page older than a purge.
+    assert response["Cache-Control"] == "private, no-cache"
+
+
+def test_each_purge_is_sent_again_a_moment_later(two_posts, settings):
+    import time
+
+    told = []
+    remember_purge.told = told
+    settings.PAGE_CACHE_PURGE = "tests.blog.test_targeted_retirement.remember_purge"
+    settings.PAGE_CACHE_PURGE_AGAIN_SECONDS = 0.05
+    a, *_rest = two_posts
+    make_comment(post=a, body="Told twice")
+    for _wait in range(100):
+        if len(told) == 2:
+            break
+        time.sleep(0.02)
+    assert told == [sorted(["comments", f"comments:{a.pk}"])] * 2
+
+
+def test_archives_and_lists_of_tags_and_authors_stay_cached_after_a_comment(client, two_posts):
+    a, _b, *_pages = two_posts
+    year = f"/{a.pub_date.year}/"
+    warm(client, year, "/tags/", "/authors/")
+    make_comment(post=a, body="Nothing they show")
+    assert set(states(client, [year, "/tags/", "/authors/"]).values()) == {"hit"}
+
+
+def test_a_closed_posts_permalink_holds_no_readers_token_and_may_be_shared(client):
+    post = make_post(title="Closed for comments", allow_comments=False)
+    response = fetch(client, post.get_absolute_url())
+    assert "public" in response["Cache-Control"]
+    assert "csrftoken" not in response.cookies
+
+
+def test_editing_a_pictures_words_retires_the_pages_of_its_post_only(client, two_posts):
+    from tests.factories import make_picture
+
+    a, _b, only_a, only_b, _both = two_posts
+    picture = make_picture(post=a)
+    warm(client, *only_a, *only_b[1:])
+    picture.alt = "A clearer description"
+    picture.save()
+    assert set(states(client, only_b[1:]).values()) == {"hit"}
+    assert fetch(client, a.get_absolute_url())["X-Page-Cache"] != "hit"
