@@ -13,6 +13,7 @@ from taggit.models import Tag
 
 from pagecache import cached_until_change
 
+from .fragments import add_entry_html
 from .models import LINK_FIELDS, Path, Post, TaggedPost, post_from_share_token, related_posts_of
 from .pagination import list_page_or_404, page_or_404
 from .search import Filters, add_snippets, clean_query, facets, ranked_matches
@@ -50,8 +51,10 @@ def listing(request, posts, template, *, empty_is_404=False, pinned=(), **contex
     related = related_posts_of(entries)
     for post in entries:
         post.related = related[post.pk]
+    show_byline = has_several_authors()
+    add_entry_html(entries, show_byline=show_byline)
     context.update(page=page, posts=page.object_list, pinned=pinned)
-    return render(request, template, {"show_byline": has_several_authors(), **context})
+    return render(request, template, {"show_byline": show_byline, **context})
 
 
 @require_safe

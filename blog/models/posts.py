@@ -21,7 +21,7 @@ from django.utils.text import Truncator
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
-from pagecache import once_on_commit, retire
+from pagecache import cached_until_change, once_on_commit, retire
 
 from ..converters import slug_of
 from ..markup import MORE_MARKER, POST_BODY_MAX_CHARS, plain_text, render_post
@@ -776,7 +776,18 @@ class Post(models.Model):
 def related_posts_of(posts, *, limit=RELATED_ON_LISTINGS):
     """{post id: its related posts} for every post of a page, in one query however many
     posts: other published posts sharing the most of its tags (ties: newer first), each with
-    `shared_tags`. Uses the posts' prefetched tags (PostQuerySet.with_tags).
+    `shared_tags`. Uses the posts' prefetched tags (PostQuerySet.with_tags). Kept until the
+    next change of posts, paths, tags or people (pagecache.cached_until_change): it depends on
+    nothing else, and finding them is most of the cost of a listing."""
+    tags_of = {post.pk: [tag.pk for tag in post.tag_list] for post in posts}
+    return cached_until_change(
+        f"related-posts:{limit}:{sorted(tags_of.items())}",
+        lambda: find_related_posts(posts, limit=limit),
+    )
+
+
+def find_related_posts(posts, *, limit):
+    """related_posts_of() from the database.
 
     Candidates are the RELATED_CANDIDATES newest posts of each tag, read from the (tag, post)
     index: a tag on 20,000 posts costs the same as one on 20."""
