@@ -13,6 +13,7 @@ as before, so a page asks the database the same number of questions, hit or miss
 import hashlib
 import logging
 from functools import cache as once
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -35,6 +36,8 @@ def code_digest():
         template_digest(*ENTRY_TEMPLATES),
         reverse("blog:post-detail", kwargs={"year": 2000, "month": 1, "day": 2, "slug": "s"}),
         reverse("blog:post-gallery", kwargs={"year": 2000, "month": 1, "day": 2, "slug": "s"}),
+        reverse("blog:day-archive", kwargs={"year": 2000, "month": 1, "day": 2}),
+        reverse("blog:month-archive", kwargs={"year": 2000, "month": 1}),
         reverse("blog:path-detail", kwargs={"path": "p"}),
         reverse("blog:tag-detail", kwargs={"tags": "t"}),
         reverse("blog:author-detail", kwargs={"username": "u"}),
@@ -87,6 +90,20 @@ def add_entry_html(posts, *, show_byline):
         ),
         attribute="entry_html",
     )
+
+
+def year_titles_html(posts):
+    """A year's titles under their months and days (the year archive), from the cache when
+    no title, date or address in it changed."""
+    holder = SimpleNamespace(posts=posts)
+    values = (code_digest(), template_digest("blog/_year_titles.html"), *map(link_of, posts))
+    cached_html(
+        [holder],
+        key=lambda _holder: digest_key("year-titles", values),
+        render=lambda _holder: render_to_string("blog/_year_titles.html", {"year_titles": posts}),
+        attribute="html",
+    )
+    return holder.html
 
 
 def digest_key(kind, values):

@@ -13,7 +13,7 @@ from taggit.models import Tag
 
 from pagecache import cached_until_change
 
-from .fragments import add_entry_html
+from .fragments import add_entry_html, year_titles_html
 from .models import LINK_FIELDS, Path, Post, TaggedPost, post_from_share_token, related_posts_of
 from .pagination import list_page_or_404, page_or_404
 from .search import Filters, add_snippets, clean_query, facets, ranked_matches
@@ -92,6 +92,7 @@ def archive(request, year, month=None, day=None):
         )
         context["year_titles"] = titles[:YEAR_AT_A_GLANCE]
         context["year_is_long"] = len(titles) > YEAR_AT_A_GLANCE
+        context["year_titles_html"] = year_titles_html(context["year_titles"])
         return render(request, "blog/year_archive.html", context)
     if period == "month":
         context["days"] = posts.day_counts()

@@ -126,3 +126,13 @@ def test_times_are_shown_in_the_time_zone_in_force(client, db, settings):
     page = front_page(client).text
     assert ">17:30</time>" in page
     assert ">12:00</time>" not in page
+
+
+def test_the_year_archive_shows_a_retitled_post_by_its_new_title(client, db):
+    post = make_post(title="First title", published_at=timezone.now().replace(year=2020))
+    assert "First title" in client.get("/2020/").text
+    post.title = "Second title"
+    post.save()
+    page = client.get("/2020/").text
+    assert "Second title" in page
+    assert "First title" not in page
