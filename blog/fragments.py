@@ -1,18 +1,22 @@
-"""A listing entry's HTML (one post in a front page, archive, path, tag or author listing),
-kept in the cache under a digest of everything it shows.
+"""Pieces of pages kept in the cache under a digest of everything they show: a listing
+entry (one post in a front page, archive, path, tag or author listing), a year's titles, a
+feed item's body with absolute addresses, and (for the comments app) a comment thread and an
+item of the recent comments.
 
-The key is made of the values the entry's templates print, not of a version someone must
-remember to bump: the post's own fields (text, title, date, comment count), its author's name,
+The key is made of the values the piece prints, not of a version someone must remember to
+bump: for an entry the post's own fields (text, title, date, comment count), its author's name,
 its path, its tags, its pictures, its related posts, the byline setting and the time zone, plus
-a digest of the templates and of the addresses they link to (a deploy that changes either makes
-new keys). Any change a reader could see makes a new key, so nothing is ever invalidated; old
-entries expire after FRAGMENT_SECONDS. What the cache saves is the rendering: the rows are read
-as before, so a page asks the database the same number of questions, hit or miss.
+a digest of the templates, of blog.markup and of the addresses they link to (a deploy that
+changes any of them makes new keys). Any change a reader could see makes a new key, so nothing
+is ever invalidated; old pieces expire after FRAGMENT_SECONDS. What the cache saves is the
+rendering: the rows are read as before, so a page asks the database the same number of
+questions, hit or miss.
 """
 
 import hashlib
 import logging
 from functools import cache as once
+from pathlib import Path
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -22,6 +26,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from . import markup
+
 logger = logging.getLogger(__name__)
 
 ENTRY_TEMPLATES = ("blog/_entry.html", "blog/_entry_footer.html", "blog/_thumbnails.html")
@@ -30,10 +36,11 @@ FRAGMENT_SECONDS = 24 * 3600
 
 @once
 def code_digest():
-    """The entry templates' source and the shape of the addresses they print, once a process
-    (a deploy restarts the processes)."""
+    """The entry templates' source, the code that makes HTML of text (blog.markup) and the
+    shape of the addresses they print, once a process (a deploy restarts the processes)."""
     parts = [
         template_digest(*ENTRY_TEMPLATES),
+        hashlib.blake2b(Path(markup.__file__).read_bytes(), digest_size=16).hexdigest(),
         reverse("blog:post-detail", kwargs={"year": 2000, "month": 1, "day": 2, "slug": "s"}),
         reverse("blog:post-gallery", kwargs={"year": 2000, "month": 1, "day": 2, "slug": "s"}),
         reverse("blog:day-archive", kwargs={"year": 2000, "month": 1, "day": 2}),
