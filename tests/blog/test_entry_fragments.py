@@ -136,3 +136,15 @@ def test_the_year_archive_shows_a_retitled_post_by_its_new_title(client, db):
     page = client.get("/2020/").text
     assert "Second title" in page
     assert "First title" not in page
+
+
+def test_a_retitled_related_post_shows_its_new_title_under_the_others(client, db):
+    last_year = timezone.now().replace(year=2020)
+    older = make_post(title="Old kilo", tags=["kilo"], published_at=last_year)
+    newer = make_post(title="New kilo", tags=["kilo"])
+    assert f'<a href="{older.get_absolute_url()}">Old kilo</a>' in front_page(client).text
+    older.title = "Kilo, revisited"
+    older.save()
+    page = client.get(newer.get_absolute_url()).text + front_page(client).text
+    assert "Kilo, revisited</a>" in page
+    assert "Old kilo</a>" not in page
