@@ -81,6 +81,18 @@ def tags_in_typed_order(text):
     return sorted(_parse_tags(text), key=position)
 
 
+class PostBodyField(forms.CharField):
+    """The body as typed: not stripped (an indented first line is code, and an imported post
+    saved unchanged must stay unchanged), with the browser's CRLF line endings made LF."""
+
+    def __init__(self, **kwargs):
+        kwargs["strip"] = False
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n").replace("\r", "\n")
+
+
 # The post form, top to bottom: model fields, the path typed as text, and read-only notes
 # (length, share link, revisions). PostAdmin shows this; PostAdminForm edits its model fields.
 POST_FORM_LAYOUT = (
@@ -141,6 +153,7 @@ class PostAdminForm(StateFormMixin, LoadedVersionForm):
             "body": forms.Textarea(attrs={"rows": 24, "class": "vLargeTextField post-body"}),
             "summary": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {"body": PostBodyField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -182,6 +195,7 @@ class PageAdminForm(StateFormMixin, LoadedVersionForm):
         model = Page
         fields = tuple(name for name in PAGE_FORM_LAYOUT if name in POST_MODEL_FIELDS)
         widgets = PostAdminForm.Meta.widgets
+        field_classes = PostAdminForm.Meta.field_classes
 
     pictures = PicturesInText()
     user = None
@@ -479,7 +493,7 @@ class PostAdmin(AutosaveAdmin, OwnedRowsAdmin, admin.ModelAdmin):
         saved = getattr(request, "saved_post", None)
         if saved is not None and level == messages.SUCCESS:
             request.saved_post = None
-            message = state_message(saved)
+            message = state_message(saved, getattr(request, "saved_post_previous_status", None))
         return super().message_user(request, message, level, *args, **kwargs)
 
     def get_list_filter(self, request):
@@ -504,7 +518,7 @@ class PostAdmin(AutosaveAdmin, OwnedRowsAdmin, admin.ModelAdmin):
         if attach_pending_pictures(obj, request.user):
             obj.refresh_html()
         after_state_change(obj, previous, request.user, site_url(request))
-        request.saved_post = obj
+        request.saved_post, request.saved_post_previous_status = obj, previous
 
     def get_changeform_initial_data(self, request):
         return {"author": request.user.pk, **super().get_changeform_initial_data(request)}

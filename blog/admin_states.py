@@ -155,9 +155,10 @@ def submit_for_review(modeladmin, request, queryset):
     )
 
 
-def state_message(post):
+def state_message(post, previous_status=None):
     """What a save did, in the blog's terms: published (with a link), scheduled for when,
-    waiting for review, unlisted, or kept as a draft (with the author's preview)."""
+    submitted for review (only when it was not waiting already: the editors are told once),
+    unlisted, or kept as a draft (with the author's preview)."""
     kind = "page" if post.is_page else "post"
     if post.is_published:
         return format_html('Published — <a href="{}">view it</a>.', post.get_absolute_url())
@@ -175,6 +176,11 @@ def state_message(post):
             'Unlisted — <a href="{}">view it</a>: only people with its link see it; no listing, '
             "feed or search shows it.",
             post.get_absolute_url(),
+        )
+    if post.status == Post.Status.PENDING and previous_status == Post.Status.PENDING:
+        return format_html(
+            'Saved: still waiting for review. <a href="{}">Preview it</a>.',
+            post.get_share_url(),
         )
     if post.status == Post.Status.PENDING:
         return format_html(

@@ -1,7 +1,8 @@
 """Following by email and privacy, from the reader's side: ask to follow (a confirmation mail
-is all that is sent), confirm, stop in one click (RFC 8058), see and end all of an address's
-subscriptions, ask for a copy or the erasure of what the site holds about an address; and a post
-author's choice of comment notices. Every page here is personal: never cached."""
+is all that is sent), confirm (a button on the mailed link's page), stop in one click (RFC
+8058), see and end all of an address's subscriptions, ask for a copy or the erasure of what the
+site holds about an address; and a post author's choice of comment notices. Every page here is
+personal: never cached."""
 
 import json
 import logging
@@ -19,9 +20,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from blog.models import Path, Post
+from blog.models import Path, Post, retire_comments_of
 from config.client_address import client_address
-from pagecache import retire
 
 from . import notices
 from .forms import FollowForm, NoticePreferenceForm, PrivacyRequestForm
@@ -152,12 +152,18 @@ def subscription_of(token, salt, **signing_options):
 
 @never_cache
 def confirm(request, token):
+    """GET: what the mailed link would confirm, with a button (mail scanners and link
+    checkers follow links: a GET confirms nothing); POST (that button, CSRF-checked): done."""
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponse(status=405)
     try:
         subscription = subscription_of(token, CONFIRM_SALT, max_age=confirmation_lifetime()).first()
     except signing.SignatureExpired:
         subscription = None
     if subscription is None or (not subscription.is_confirmed and is_expired(subscription)):
         return render(request, "comments/follow_expired.html", status=410)
+    if not subscription.is_confirmed and request.method != "POST":
+        return render(request, "comments/follow_confirm.html", {"subscription": subscription})
     if not subscription.is_confirmed:
         subscription.confirmed_at = timezone.now()
         subscription.save(update_fields=["confirmed_at"])
@@ -267,7 +273,9 @@ def erase(email):
     """Subscriptions gone; comments stay, without name, email, website, address or browser."""
     with transaction.atomic():
         Subscription.objects.of(email).delete()
-        erased = Comment.objects.filter(author_email__iexact=email).update(
+        theirs = Comment.objects.filter(author_email__iexact=email)
+        post_ids = set(theirs.values_list("post_id", flat=True))
+        erased = theirs.update(
             author_name="(name erased)",
             author_email="",
             author_url="",
@@ -275,7 +283,7 @@ def erase(email):
             user_agent="",
         )
         if erased:
-            retire(posts_changed=False)  # names on pages change
+            retire_comments_of(post_ids)  # names on pages change
     return erased
 
 

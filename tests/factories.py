@@ -89,3 +89,72 @@ def make_picture(*, post, alt="A teal square", caption="", order=0, **picture_op
     image.set_upload(SimpleUploadedFile("upload.png", picture_bytes(**picture_options)))
     image.save()
     return image
+
+
+# What the writing roles may do in the admin (accounts/migrations/0002, 0003): the migrations
+# give the groups these; a transactional test's flush empties them, and role_group gives them
+# back.
+WRITING_PERMISSIONS = [
+    "add_post",
+    "change_post",
+    "delete_post",
+    "view_post",
+    "view_path",
+    "add_tag",
+    "view_tag",
+    "add_postimage",
+    "change_postimage",
+    "delete_postimage",
+    "view_postimage",
+]
+
+
+def role_group(name, codenames=WRITING_PERMISSIONS):
+    """The role's group (Author, Editor, Contributor), its permissions given again if a flush
+    took them."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name=name)
+    if not group.permissions.exists():
+        group.permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return group
+
+
+def make_staff(*, role="Author", username=None, **fields):
+    """A user of the admin with a role (None: no group; add is_superuser=True for the owner)."""
+    user = make_user(username=username, is_staff=True, **fields)
+    if role:
+        user.groups.add(role_group(role))
+    return user
+
+
+def make_desk(*, ann_post_body="Some *text*."):
+    """Two authors and an editor, with a published post of Ann's and a draft of Bob's: the
+    people of the admin's permission and autosave tests."""
+    ann, bob = make_staff(username="ann"), make_staff(username="bob")
+    return {
+        "ann": ann,
+        "bob": bob,
+        "eve": make_staff(username="eve", role="Editor"),
+        "ann_post": make_post(title="Ann writes", body=ann_post_body, author=ann),
+        "bob_post": make_post(title="Bob writes", author=bob, published=False),
+    }
+
+
+def post_form_data(post, **overrides):
+    """What the admin's post form sends for `post`, unchanged but for `overrides`."""
+    return {
+        "title": post.title,
+        "slug": post.slug,
+        "path_text": post.path.full_path,
+        "tags": "",
+        "body": post.body,
+        "status": post.status,
+        "published_at_0": post.published_at.strftime("%Y-%m-%d"),
+        "published_at_1": post.published_at.strftime("%H:%M:%S"),
+        "allow_comments": "on",
+        "markup": "markdown",
+        "images-TOTAL_FORMS": "0",
+        "images-INITIAL_FORMS": "0",
+        **overrides,
+    }

@@ -22,7 +22,7 @@ from django.utils.text import Truncator
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
-from pagecache import cached_until_change, once_on_commit, retire
+from pagecache import cached_until_change, depends_on, once_on_commit, retire
 
 from ..converters import slug_of
 from ..markup import MORE_MARKER, POST_BODY_MAX_CHARS, plain_text, render_post
@@ -322,6 +322,22 @@ def unique_slug(base, is_taken):
     return candidate
 
 
+def post_cache_key(pk):
+    """The page cache's key of the pages that show post `pk` (its title, text, count...)."""
+    return f"post:{pk}"
+
+
+def comments_cache_key(pk):
+    """The page cache's key of the pages that show post `pk`'s comments or their number."""
+    return f"comments:{pk}"
+
+
+def retire_comments_of(post_ids):
+    """Retire the pages that show these posts' comments or their number, and the site's
+    comment stream (/comments/ and the comment feeds), when the transaction commits."""
+    retire("comments", *(comments_cache_key(pk) for pk in post_ids))
+
+
 class Post(models.Model):
     class Status(models.TextChoices):
         """What is stored. A scheduled post is PUBLISHED with a time to come: it goes live at
@@ -503,7 +519,7 @@ class Post(models.Model):
                     for page in self.descendant_pages():  # their addresses move with it
                         page.save()
             refresh_search_vectors_on_commit([self.pk])
-            retire()
+            retire(*self.retired_by_save(stored))
             from ..outbound import post_saved  # (it imports this module)
 
             post_saved(self, stored)
@@ -523,6 +539,37 @@ class Post(models.Model):
             self.__dict__["_url"] = remembered = ((day, slug), url)
         return remembered[1]
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        post = super().from_db(db, field_names, values)
+        depends_on(post.cache_key)  # the page being rendered shows this post
+        return post
+
+    @property
+    def cache_key(self):
+        """The page cache's key for every page that shows this post (pagecache)."""
+        return post_cache_key(self.pk)
+
+    # What moves a post between listings, changes counts, the sidebar, the navigation or
+    # other posts' pages (neighbours, addresses): a change to any of them retires every page.
+    PLACEMENT_FIELDS = frozenset(
+        {"slug", "author_id", "kind", "path_id", "parent_id", "page_path", "menu_order"}
+        | {"pinned", "status", "published_at", "pub_date"}
+    )
+
+    def retired_by_save(self, stored):
+        """The page-cache keys a save retires: this post's pages, and the search results it
+        may now be in or out of; every page when it moved or a page's title (navigation)
+        changed."""
+        keys = [self.cache_key, "search"]
+        if (
+            stored is None
+            or any(getattr(stored, name) != getattr(self, name) for name in self.PLACEMENT_FIELDS)
+            or (self.is_page and stored.title != self.title)
+        ):
+            keys.append("posts")
+        return keys
+
     def feed_id(self, host):
         """The id feeds give this post: the one its old blog's feed gave it (a subscriber's
         reader does not show the whole blog as new after the move), else a tag: URI (RFC 4151)
@@ -535,6 +582,11 @@ class Post(models.Model):
 
     def clean(self):
         super().clean()
+        if not (self.title.strip() or self.body.strip()):
+            kind = "page" if self.is_page else "post"
+            raise ValidationError(
+                f"A {kind} needs a title or a body: write at least one of them.", code="empty"
+            )
         if self.kind == self.Kind.POST and self.parent_id is not None:
             raise ValidationError({"parent": "Only pages are placed below another page."})
         ancestor = self.parent
@@ -573,8 +625,9 @@ class Post(models.Model):
             return super().delete(*args, **kwargs)
 
     def _keep_previous_version(self, stored):
-        """A revision of the stored title and body, when this save changes either."""
-        if (stored.title, stored.body) != (self.title, self.body):
+        """A revision of the stored title and body, when this save really changes either (not
+        when only line endings or trailing white space differ: a browser sends CRLF)."""
+        if comparable_text(stored) != comparable_text(self):
             PostRevision.objects.create(
                 post=self,
                 title=stored.title,
@@ -930,6 +983,13 @@ class PostRevision(models.Model):
 
     def __str__(self):
         return f"{self.title} as of {self.edited_at:%Y-%m-%d %H:%M}"
+
+
+def comparable_text(post):
+    """A post's title and body as far as a reader can tell them apart: line endings made one,
+    white space around the title and at the end of the body left out."""
+    body = post.body.replace("\r\n", "\n").replace("\r", "\n")
+    return post.title.strip(), body.rstrip()
 
 
 def version_diff(older, newer):

@@ -107,6 +107,19 @@ def test_the_admin_speaks_the_blogs_language(admin_client, settings):
     assert ">Tags<" in page and "Taggit" not in page and "TAGGIT" not in page
 
 
+def test_an_empty_post_is_refused_with_a_clear_error_and_keeps_what_was_typed(admin_client):
+    typed = post_form(title="", body=" \r\n ", tags="kept-tag", path_text="/kept/here")
+    response = admin_client.post("/admin/blog/post/add/", typed)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "A post needs a title or a body: write at least one of them." in page
+    assert 'value="/kept/here"' in page and "kept-tag" in page
+    assert not Post.objects.exists()
+    for enough in ({"title": "Only a title", "body": ""}, {"title": "", "body": "Only words."}):
+        assert admin_client.post("/admin/blog/post/add/", post_form(**enough)).status_code == 302
+    assert Post.objects.count() == 2
+
+
 @pytest.mark.parametrize(
     ("when", "says"),
     [

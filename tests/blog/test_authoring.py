@@ -7,7 +7,7 @@ from django.core import signing
 from django.utils import timezone
 
 from blog.models import Post, PostRevision
-from tests.factories import make_picture, make_post, make_user
+from tests.factories import make_picture, make_post, make_user, post_form_data
 
 BODY = "## Setup\n\nSome *text*[^1] and code:\n\n```python\nx = 1\n```\n\n[^1]: A note."
 
@@ -174,6 +174,21 @@ def test_restoring_a_version_is_itself_a_new_revision(client, author):
     assert (
         client.get(f"/admin/blog/post/{post.pk}/revisions/{first.pk}/restore/").status_code == 403
     )
+
+
+def test_saving_an_imported_post_unchanged_keeps_its_text_and_makes_no_revision(client, author):
+    # As an import stores it: an indented first line (code), a hard line break (two spaces),
+    # white space at the end; a browser sends the textarea back with CRLF line endings.
+    body = "    indented code first\n\nA hard break  \nnext line.\n\n"
+    post = make_post(author=author, title="Imported", body=body)
+    change = f"/admin/blog/post/{post.pk}/change/"
+    client.force_login(author)
+    response = client.post(change, post_form_data(post, body=body.replace("\n", "\r\n")))
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert post.body == body and not post.revisions.exists()
+    client.post(change, post_form_data(post, body=body + "More."))  # a real change
+    assert post.revisions.get().body == body
 
 
 def test_another_authors_revisions_cannot_be_restored(client, author):

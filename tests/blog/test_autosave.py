@@ -14,25 +14,12 @@ from django.utils import timezone
 
 from blog.autosave import AUTOSAVE_MAX_BYTES, version_of
 from blog.models import Autosave, Page, Post
-from tests.factories import make_post, make_user
-
-
-def with_role(username, role):
-    user = make_user(username=username, is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    return user
+from tests.factories import make_desk, make_user, post_form_data
 
 
 @pytest.fixture
 def people(db):
-    ann, bob = with_role("ann", "Author"), with_role("bob", "Author")
-    return {
-        "ann": ann,
-        "bob": bob,
-        "eve": with_role("eve", "Editor"),
-        "ann_post": make_post(title="Ann writes", body="The published text.", author=ann),
-        "bob_post": make_post(title="Bob writes", author=bob, published=False),
-    }
+    return make_desk(ann_post_body="The published text.")
 
 
 def autosave_url(post):
@@ -44,22 +31,7 @@ def change_url(post):
 
 
 def form_data(post, **overrides):
-    return {
-        "title": post.title,
-        "slug": post.slug,
-        "path_text": post.path.full_path,
-        "tags": "",
-        "body": post.body,
-        "status": post.status,
-        "published_at_0": post.published_at.strftime("%Y-%m-%d"),
-        "published_at_1": post.published_at.strftime("%H:%M:%S"),
-        "allow_comments": "on",
-        "markup": "markdown",
-        "loaded_version": version_of(post),
-        "images-TOTAL_FORMS": "0",
-        "images-INITIAL_FORMS": "0",
-        **overrides,
-    }
+    return post_form_data(post, **{"loaded_version": version_of(post), **overrides})
 
 
 def offer_on(page):

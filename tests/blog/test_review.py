@@ -119,6 +119,24 @@ def test_a_contributor_cannot_change_their_post_once_published(client, people):
     assert post.title == "Out there"
 
 
+def test_saving_a_post_already_waiting_for_review_does_not_say_it_was_submitted_again(
+    client, committed, people
+):
+    client.force_login(people["dara"])
+    submitted = form_data(_submit_for_review="Submit for review")
+    committed("/admin/blog/post/add/", submitted, follow=True)  # its message shown
+    post = Post.objects.get()
+    mail.outbox.clear()
+    change = f"/admin/blog/post/{post.pk}/change/"
+    response = committed(change, form_data(post, body="A fix while it waits."), follow=True)
+    messages = [str(message) for message in response.context["messages"]]
+    assert not any("Submitted for review" in message for message in messages), messages
+    assert any("Saved: still waiting for review." in message for message in messages), messages
+    assert mail.outbox == []  # the editors were told once, when it was submitted
+    post.refresh_from_db()
+    assert post.status == Post.Status.PENDING and post.body == "A fix while it waits."
+
+
 def test_submit_for_review_moves_the_post_to_pending_and_mails_the_editors(
     client, committed, people
 ):

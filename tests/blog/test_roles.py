@@ -5,52 +5,20 @@ import io
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils import timezone
 
 from blog.models import Post
-from tests.factories import make_comment, make_post, make_user
-
-
-def with_role(username, role):
-    user = make_user(username=username, is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    return user
+from tests.factories import make_comment, make_desk, make_post, make_user, post_form_data
 
 
 @pytest.fixture
 def people(db):
-    ann, bob = with_role("ann", "Author"), with_role("bob", "Author")
-    return {
-        "ann": ann,
-        "bob": bob,
-        "eve": with_role("eve", "Editor"),
-        "ann_post": make_post(title="Ann writes", author=ann),
-        "bob_post": make_post(title="Bob writes", author=bob, published=False),
-    }
+    return make_desk()
 
 
 def change_url(post):
     return f"/admin/blog/post/{post.pk}/change/"
-
-
-def form_data(post, **overrides):
-    return {
-        "title": post.title,
-        "slug": post.slug,
-        "path_text": post.path.full_path,
-        "tags": "",
-        "body": post.body,
-        "status": post.status,
-        "published_at_0": post.published_at.strftime("%Y-%m-%d"),
-        "published_at_1": post.published_at.strftime("%H:%M:%S"),
-        "allow_comments": "on",
-        "markup": "markdown",
-        "images-TOTAL_FORMS": "0",
-        "images-INITIAL_FORMS": "0",
-        **overrides,
-    }
 
 
 def test_author_lists_only_their_own_posts(client, people):
@@ -70,7 +38,8 @@ def test_another_authors_post_cannot_be_changed_or_deleted_by_post(client, peopl
     bob_post = people["bob_post"]
     client.force_login(people["ann"])
     assert (
-        client.post(change_url(bob_post), form_data(bob_post, title="Hijacked")).status_code == 403
+        client.post(change_url(bob_post), post_form_data(bob_post, title="Hijacked")).status_code
+        == 403
     )
     assert (
         client.post(f"/admin/blog/post/{bob_post.pk}/delete/", {"post": "yes"}).status_code == 403
@@ -86,7 +55,7 @@ def test_author_field_is_theirs_and_not_editable(client, people):
     assert 'name="author"' not in page
     response = client.post(
         "/admin/blog/post/add/",
-        form_data(people["ann_post"], title="New by Ann", slug="", author=people["bob"].pk),
+        post_form_data(people["ann_post"], title="New by Ann", slug="", author=people["bob"].pk),
     )
     assert response.status_code == 302
     assert Post.objects.get(title="New by Ann").author == people["ann"]
@@ -100,7 +69,7 @@ def test_author_publishes_and_edits_their_own_post(client, people):
     client.post("/admin/blog/post/", {"action": "publish_now", "_selected_action": [ann_post.pk]})
     ann_post.refresh_from_db()
     assert ann_post.is_published
-    response = client.post(change_url(ann_post), form_data(ann_post, title="Ann rewrites"))
+    response = client.post(change_url(ann_post), post_form_data(ann_post, title="Ann rewrites"))
     assert response.status_code == 302
     ann_post.refresh_from_db()
     assert ann_post.title == "Ann rewrites" and ann_post.edited_by == people["ann"]
@@ -111,7 +80,7 @@ def test_editor_sees_every_post_and_may_change_its_author(client, people):
     page = client.get("/admin/blog/post/").content.decode()
     assert "Ann writes" in page and "Bob writes" in page
     bob_post = people["bob_post"]
-    response = client.post(change_url(bob_post), form_data(bob_post, author=people["ann"].pk))
+    response = client.post(change_url(bob_post), post_form_data(bob_post, author=people["ann"].pk))
     assert response.status_code == 302
     bob_post.refresh_from_db()
     assert bob_post.author == people["ann"]

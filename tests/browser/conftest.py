@@ -70,30 +70,3 @@ def page(request, browser, live_server):
     page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
     context.close()
     assert not violations, f"the page broke its Content-Security-Policy: {violations}"
-
-
-# What the Author role may do in the admin (accounts/migrations/0002, 0003): the browser tests'
-# live server runs in transactional tests, whose flush empties the groups the migrations made.
-WRITING_PERMISSIONS = [
-    "add_post",
-    "change_post",
-    "delete_post",
-    "view_post",
-    "view_path",
-    "add_tag",
-    "view_tag",
-    "add_postimage",
-    "change_postimage",
-    "delete_postimage",
-    "view_postimage",
-]
-
-
-def role_group(name, codenames=WRITING_PERMISSIONS):
-    """The role's group, its permissions given again if a flush took them."""
-    from django.contrib.auth.models import Group, Permission
-
-    group, _ = Group.objects.get_or_create(name=name)
-    if not group.permissions.exists():
-        group.permissions.add(*Permission.objects.filter(codename__in=codenames))
-    return group

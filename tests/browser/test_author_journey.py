@@ -6,8 +6,7 @@ import feedparser
 import pytest
 
 from blog.models import Post
-from tests.browser.conftest import role_group
-from tests.factories import make_user, picture_bytes
+from tests.factories import make_user, picture_bytes, role_group
 
 pytestmark = pytest.mark.browser
 

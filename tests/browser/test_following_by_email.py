@@ -38,6 +38,8 @@ def test_a_reader_follows_a_post_by_email_confirms_hears_of_a_comment_and_unsubs
     assert confirmation.to == ["rita@example.com"]
 
     page.goto(link_in(confirmation, "/follow/confirm/"))
+    assert not Subscription.objects.confirmed().exists()  # opening the link is not enough
+    page.click("button:has-text('Confirm')")
     assert "comments on “Kilo release notes”" in page.locator("[role=status]").inner_text()
     assert_accessible(page)
 

@@ -6,25 +6,18 @@ import json
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 
 from blog.models import Autosave, Post
 from tests.browser.conftest import ARTIFACTS, VIEWPORTS
 from tests.browser.test_standards import AXE_TAGS
-from tests.factories import make_post, make_user
+from tests.factories import make_post, make_staff, make_user
 
 pytestmark = pytest.mark.browser
-
-AUTHOR_PERMISSIONS = ["add_post", "change_post", "delete_post", "view_post", "view_path"]
 
 
 @pytest.fixture
 def people(transactional_db):
-    group, _ = Group.objects.get_or_create(name="Author")
-    if not group.permissions.exists():  # a transactional test before this one flushed them
-        group.permissions.add(*Permission.objects.filter(codename__in=AUTHOR_PERMISSIONS))
-    ann = make_user(username="ann", password="ann-password-123", is_staff=True)
-    ann.groups.add(group)
+    ann = make_staff(username="ann", password="ann-password-123")
     eve = make_user(username="eve", password="eve-password-123", is_staff=True, is_superuser=True)
     post = make_post(title="Harbour notes", body="The published text.", author=ann)
     return {"ann": ann, "eve": eve, "post": post}

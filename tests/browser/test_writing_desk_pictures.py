@@ -7,9 +7,8 @@ import re
 import pytest
 
 from blog.models import Post, PostImage
-from tests.browser.conftest import role_group
 from tests.browser.test_standards import AXE_TAGS
-from tests.factories import make_user, picture_bytes
+from tests.factories import make_user, picture_bytes, role_group
 
 pytestmark = pytest.mark.browser
 

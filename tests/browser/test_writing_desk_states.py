@@ -12,8 +12,8 @@ from django.core import mail
 from django.utils import timezone
 
 from blog.models import Post
-from tests.browser.conftest import ARTIFACTS, WRITING_PERMISSIONS, role_group
-from tests.factories import make_post, make_user
+from tests.browser.conftest import ARTIFACTS
+from tests.factories import WRITING_PERMISSIONS, make_post, make_user, role_group
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,5 @@
 import datetime
+import re
 from xml.etree import ElementTree
 
 import feedparser
@@ -202,6 +203,30 @@ def test_permalink_and_path_pages_link_their_comment_feeds(client, conversation)
     assert f'href="{kilo.get_absolute_url()}feed/"' in page
     assert f'href="{kilo.get_absolute_url()}feed/atom/"' in page
     assert 'href="/openstack/comments/feed/"' in client.get("/openstack/").content.decode()
+
+
+def atom_links(page):
+    """The Atom feeds a page names: in its <head> (rel=alternate) and as visible links."""
+    head, body = page.split("</head>", 1)
+    alternates = re.findall(
+        r'<link rel="alternate" type="application/atom\+xml"[^>]*href="([^"]+)"', head
+    )
+    visible = re.findall(r'<a href="([^"]+)">Atom feed of', body)
+    return set(alternates), set(visible)
+
+
+def test_every_atom_comment_feed_is_linked_from_the_head_and_the_page(client, conversation):
+    kilo = conversation["kilo"]
+    for url, feed in (
+        ("/", "/comments/feed/atom/"),
+        ("/comments/", "/comments/feed/atom/"),
+        (kilo.get_absolute_url(), f"{kilo.get_absolute_url()}feed/atom/"),
+        ("/openstack/", "/openstack/comments/feed/atom/"),
+        ("/comments/?path=/openstack", "/openstack/comments/feed/atom/"),
+    ):
+        alternates, visible = atom_links(client.get(url).content.decode())
+        assert feed in alternates and feed in visible, url
+        assert client.get(feed)["Content-Type"].startswith("application/atom+xml")
 
 
 def test_listing_entries_show_their_number_of_approved_comments(client, conversation):

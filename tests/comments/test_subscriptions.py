@@ -32,10 +32,17 @@ def local(url):
     return re.sub(r"^https?://[^/]+", "", url)
 
 
+def confirm(client, message):
+    """Open the mailed confirmation link and press its button."""
+    url = local(confirmation_link(message))
+    assert client.get(url).status_code == 200
+    return client.post(url)
+
+
 def follow_and_confirm(client, email, **target):
     mail.outbox.clear()
     client.post(FOLLOW, {"email": email, **target})
-    response = client.get(local(confirmation_link(mail.outbox[-1])))
+    response = confirm(client, mail.outbox[-1])
     assert response.status_code == 200
     mail.outbox.clear()
 
@@ -50,7 +57,7 @@ def test_following_sends_only_the_confirmation_until_its_link_is_followed(client
     make_comment(post=post, body="Before confirming.")
     assert len(mail.outbox) == 1  # nothing but the confirmation
 
-    response = client.get(local(confirmation_link(confirmation)))
+    response = confirm(client, confirmation)
     assert response.status_code == 200 and b"Confirmed" in response.content
     make_comment(post=post, body="After *confirming*.", author_name="Bob")
     [notice] = mail.outbox[1:]
@@ -59,6 +66,46 @@ def test_following_sends_only_the_confirmation_until_its_link_is_followed(client
     assert "Bob commented on “Kilo notes”" in notice.body and "After *confirming*." in notice.body
     html, kind = notice.alternatives[0]
     assert kind == "text/html" and "<em>confirming</em>" in html and post.get_absolute_url() in html
+
+
+def test_opening_the_confirmation_link_only_asks_and_its_csrf_checked_button_confirms(client):
+    post = make_post(title="Kilo notes")
+    client.post(FOLLOW, {"email": "rita@example.com", "post": post.pk})
+    url = local(confirmation_link(mail.outbox[0]))
+    mail_scanner = Client(enforce_csrf_checks=True)
+    for method in (mail_scanner.get, mail_scanner.head):
+        assert method(url).status_code == 200
+    page = mail_scanner.get(url).content.decode()
+    assert "rita@example.com" in page and "comments on “Kilo notes”" in page
+    assert 'method="post"' in page and "csrfmiddlewaretoken" in page
+    assert mail_scanner.post(url).status_code == 403  # no CSRF token: a forged button
+    assert Subscription.objects.confirmed().count() == 0
+
+    reader = Client(enforce_csrf_checks=True)
+    button_page = reader.get(url).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', button_page).group(1)
+    response = reader.post(url, {"csrfmiddlewaretoken": token})
+    assert response.status_code == 200 and b"Confirmed" in response.content
+    assert Subscription.objects.confirmed().count() == 1
+    assert b"Confirmed" in reader.get(url).content  # the link again: it says so, changes nothing
+    assert client.put(url).status_code == 405
+
+
+def html_footer(message):
+    html = message.alternatives[0][0]
+    footer = re.search(r'<p style="font-size: smaller[^"]*">(.*?)</p>', html, re.DOTALL).group(1)
+    return re.sub(r"<[^>]+>", "", footer)
+
+
+def test_mail_footers_join_only_the_links_they_have(client, settings):
+    settings.BLOG_TITLE = "Kilo Blog"
+    post = make_post()
+    client.post(FOLLOW, {"email": "rita@example.com", "post": post.pk})
+    assert html_footer(mail.outbox[0]) == "Kilo Blog"  # a confirmation: no links, no " · "
+    confirm(client, mail.outbox[0])
+    mail.outbox.clear()
+    make_comment(post=post)
+    assert html_footer(mail.outbox[0]) == "Stop these mails · All your subscriptions · Kilo Blog"
 
 
 def test_every_subscriber_mail_carries_one_click_unsubscribe_headers(client):
@@ -159,7 +206,7 @@ def test_a_commenter_who_asked_for_replies_hears_of_the_approval_and_then_of_rep
     comment = Comment.objects.get()
     assert comment.is_held
     confirmation = next(m for m in mail.outbox if m.to == ["rita@example.com"])
-    client.get(local(confirmation_link(confirmation)))
+    confirm(client, confirmation)
     mail.outbox.clear()
     make_comment(post=post, parent=comment, status="pending", author_name="Bob")
     assert mail.outbox == []  # held comments notify nobody
@@ -263,9 +310,9 @@ def test_following_and_confirming_leave_the_page_cache_alone(client):
     import pagecache
 
     post = make_post()
-    token = pagecache.current_generation().token
+    generation, number = pagecache.state()
     follow_and_confirm(client, "rita@example.com", post=post.pk)
-    assert pagecache.current_generation().token == token  # readers' pages did not change
+    assert pagecache.state() == (generation, number)  # readers' pages did not change
     response = client.get(f"{FOLLOW}?post={post.pk}")
     assert "no-store" in response["Cache-Control"]  # a form page of its own: never cached
 
