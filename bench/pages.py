@@ -29,6 +29,7 @@ def page_urls():
         "day archive": f"/{day:%Y/%m/%d}/",
         "deep path listing": f"{deepest}/",
         "tag page": f"/tags/{tag}/",
+        "author page": newest.author.get_absolute_url(),
         "recent comments": "/comments/",
         "posts feed": "/feed/",
         "comments feed": "/comments/feed/",

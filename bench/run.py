@@ -12,7 +12,8 @@ In one run it
    rendered from the database) and on, the same pages at 1,000 posts, and the two baselines
    (bench/baseline_views.py) served by the same gunicorn: the render ceiling and the request floor;
 4. writes the table into docs/performance.md, between the bench markers.
-Needs wrk (apt-get install wrk), PostgreSQL and Redis on 127.0.0.1.
+Needs wrk (apt-get install wrk), PostgreSQL and Redis on 127.0.0.1. BENCH_REDIS_URL and
+BENCH_PORT choose another Redis database and port (when other runs share the machine).
 """
 
 import argparse
@@ -34,7 +35,7 @@ PY = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 PG = os.environ.get("PG", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
-PORT = 8901
+PORT = int(os.environ.get("BENCH_PORT", "8901"))
 WORKERS = 3
 CONNECTIONS = 32
 SIZES = {"large": (100_000, 1_000_000), "small": (1_000, 10_000)}

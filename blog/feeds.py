@@ -12,6 +12,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from pagecache import narrows
 
+from .fragments import cached_html, code_digest, digest_key
 from .jsonfeed import JsonFeed
 from .markup import absolute_urls
 from .models import Path, Post
@@ -58,8 +59,26 @@ class SiteFeed(Feed):
 
     def entry_html(self, item, html):
         """An item's HTML with its links, fragments and pictures absolute to the item's page
-        (a feed reader would resolve relative ones against the feed's address)."""
+        (a feed reader would resolve relative ones against the feed's address); its body's
+        from add_feed_html when the item went through it."""
+        if html and html is item.body_html and hasattr(item, "feed_body_html"):
+            return item.feed_body_html
         return absolute_urls(html, self.site_url + item.get_absolute_url()) if html else html
+
+    def add_feed_html(self, items):
+        """Give each item its body with absolute addresses as `feed_body_html`, kept in the
+        cache under a digest of the body and the item's address (blog.fragments)."""
+        cached_html(
+            items,
+            key=lambda item: digest_key(
+                "feed-body", (code_digest(), self.site_url, item.get_absolute_url(), item.body_html)
+            ),
+            render=lambda item: absolute_urls(
+                item.body_html, self.site_url + item.get_absolute_url()
+            ),
+            attribute="feed_body_html",
+        )
+        return items
 
     def feed_extra_kwargs(self, obj):
         return {"hub": settings.WEBSUB_HUB}
@@ -94,7 +113,7 @@ class PostFeed(SiteFeed):
         if not posts and obj is not None:
             # A path, tag or author with drafts only (or nothing) has no public feed.
             raise Http404("Nothing published here.")
-        return posts
+        return self.add_feed_html(posts)
 
     def title(self, obj):
         return settings.BLOG_TITLE

@@ -13,6 +13,7 @@ from taggit.models import Tag
 
 from pagecache import cached_until_change, depends_on, narrows
 
+from .fragments import add_entry_html, year_titles_html
 from .models import (
     LINK_FIELDS,
     Path,
@@ -60,8 +61,10 @@ def listing(request, posts, template, *, empty_is_404=False, pinned=(), **contex
     related = related_posts_of(entries)
     for post in entries:
         post.related = related[post.pk]
+    show_byline = has_several_authors()
+    add_entry_html(entries, show_byline=show_byline)
     context.update(page=page, posts=page.object_list, pinned=pinned)
-    return render(request, template, {"show_byline": has_several_authors(), **context})
+    return render(request, template, {"show_byline": show_byline, **context})
 
 
 @require_safe
@@ -100,6 +103,7 @@ def archive(request, year, month=None, day=None):
         context["year_titles"] = titles[:YEAR_AT_A_GLANCE]
         context["year_is_long"] = len(titles) > YEAR_AT_A_GLANCE
         narrows("comments")  # titles by day, no comment or count
+        context["year_titles_html"] = year_titles_html(context["year_titles"])
         return render(request, "blog/year_archive.html", context)
     if period == "month":
         context["days"] = posts.day_counts()

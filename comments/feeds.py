@@ -57,7 +57,7 @@ class CommentFeed(SiteFeed):
     def items(self, obj):
         comments = self.comments(obj).select_related("post", "parent").with_thread_position()
         comments = comments.recent()
-        return comments[:FEED_LENGTH]
+        return self.add_feed_html(list(comments[:FEED_LENGTH]))
 
     def title(self, obj):
         return f"{settings.BLOG_TITLE}: all comments"

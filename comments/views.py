@@ -11,9 +11,11 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from blog.fragments import cached_html, digest_key, template_digest
 from blog.models import Path, Post
 from blog.pagination import page_or_404
 from blog.views import post_detail
@@ -92,6 +94,29 @@ def comment_page(request, year, month, day, slug, number):
     except InvalidPage:
         raise Http404("No such page of comments.") from None
     return post_detail(request, year, month, day, slug, extra_context={"comment_page": page})
+
+
+def add_recent_html(comments):
+    """Give each comment of the recent comments page its rendered item as `recent_html`, kept
+    in the cache under a digest of everything it shows (blog.fragments)."""
+    code = template_digest("comments/_recent_comment.html")
+    zone = timezone.get_current_timezone_name()
+
+    def key(comment):
+        shown = (comment.pk, comment.author_name, comment.created_at, comment.body_html)
+        return digest_key(
+            "recent-comment",
+            (code, zone, shown, comment.get_absolute_url(), comment.post.display_title),
+        )
+
+    cached_html(
+        comments,
+        key=key,
+        render=lambda comment: render_to_string(
+            "comments/_recent_comment.html", {"comment": comment}
+        ),
+        attribute="recent_html",
+    )
 
 
 def show_form_again(request, post, form, *, preview=None, status=200):
@@ -194,6 +219,7 @@ def recent_comments(request):
         # (100,000 rows) instead of a million comments.
         count_with=lambda: posts.aggregate(total=Coalesce(Sum("comment_count"), 0))["total"],
     )
+    add_recent_html(page.object_list)
     return render(
         request,
         "comments/comment_list.html",

@@ -1,5 +1,6 @@
 """Posts, their tags and their earlier versions."""
 
+import copy
 import datetime
 import difflib
 import math
@@ -21,7 +22,7 @@ from django.utils.text import Truncator
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
-from pagecache import depends_on, once_on_commit, retire
+from pagecache import cached_until_change, depends_on, once_on_commit, retire
 
 from ..converters import slug_of
 from ..markup import MORE_MARKER, POST_BODY_MAX_CHARS, plain_text, render_post
@@ -831,6 +832,39 @@ def related_posts_of(posts, *, limit=RELATED_ON_LISTINGS):
     """{post id: its related posts} for every post of a page, in one query however many
     posts: other published posts sharing the most of its tags (ties: newer first), each with
     `shared_tags`. Uses the posts' prefetched tags (PostQuerySet.with_tags).
+
+    Which posts they are is kept until the next change of posts, paths, tags or people
+    (pagecache.cached_until_change): finding them is most of the cost of a listing. What their
+    links show is read afresh each time, in the one query (by id)."""
+    tags_of = {post.pk: post.tag_list for post in posts}
+    found = {}
+
+    def ranking():
+        found.update(find_related_posts(posts, limit=limit))
+        return {
+            pk: [(other.pk, {tag.pk for tag in other.shared_tags}) for other in others]
+            for pk, others in found.items()
+        }
+
+    name = sorted((pk, [tag.pk for tag in tags]) for pk, tags in tags_of.items())
+    ranked = cached_until_change(f"related-posts:{limit}:{name}", ranking)
+    if found:  # found just now, links and all
+        return found
+    ids = {other for others in ranked.values() for other, _shared in others}
+    links = Post.objects.published().only(*LINK_FIELDS).in_bulk(ids) if ids else {}
+    related = {}
+    for pk, others in ranked.items():
+        related[pk] = []
+        for other, shared in others:
+            if other in links:
+                link = copy.copy(links[other])  # each entry shares its own tags with it
+                link.shared_tags = [tag for tag in tags_of[pk] if tag.pk in shared]
+                related[pk].append(link)
+    return related
+
+
+def find_related_posts(posts, *, limit):
+    """related_posts_of() from the database.
 
     Candidates are the RELATED_CANDIDATES newest posts of each tag, read from the (tag, post)
     index: a tag on 20,000 posts costs the same as one on 20."""

@@ -1,7 +1,10 @@
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
+from blog.fragments import cached_html, digest_key, template_digest
 from comments.forms import CommentForm, held_comment_ids, remembered_commenter
 from comments.models import Comment, comment_page_url
 
@@ -29,6 +32,7 @@ def comment_section(context, post):
         form.replying_to = next((c for c in shown if c.pk == int(reply_to) and not c.is_held), None)
     if form is not None and form.replying_to is not None:
         form.initial["parent"] = form.replying_to.pk
+    add_thread_html(post, page.object_list)
     return {
         "post": post,
         "comments": page.object_list,
@@ -39,6 +43,29 @@ def comment_section(context, post):
         "comment_form": form,
         "request": request,
     }
+
+
+def add_thread_html(post, threads):
+    """Give each thread (a top-level comment and its replies) its rendered HTML as
+    `thread_html`, kept in the cache under a digest of everything it shows (blog.fragments)."""
+    code = template_digest("comments/_comment.html")
+    is_open = post.comments_are_open
+    zone = timezone.get_current_timezone_name()
+
+    def key(thread):
+        fields = ("pk", "parent_id", "status", "is_by_author", "author_name", "author_url")
+        fields += ("created_at", "body_html")
+        shown = [[getattr(c, name) for name in fields] for c in every_comment([thread])]
+        return digest_key("comment-thread", (code, zone, is_open, shown))
+
+    cached_html(
+        threads,
+        key=key,
+        render=lambda thread: render_to_string(
+            "comments/_comment.html", {"comment": thread, "post": post}
+        ),
+        attribute="thread_html",
+    )
 
 
 def comment_pages(post, page):
