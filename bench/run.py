@@ -311,20 +311,38 @@ def measure_pages(database, seconds, urls):
             result["cached"][name] = wrk(url, seconds)
             print(f"  {name:34} {result['cached'][name][0]:8.0f} req/s", flush=True)
         result["rss_cached"] = worker_rss_mb(server)
-        varnish = running_varnish()
-        if varnish is None:
-            print("  (no tools/varnish.py: the Varnish column is left empty)", flush=True)
-        else:
-            print(f"Through Varnish, {database}:", flush=True)
-            with varnish(PORT) as varnish_port:
-                wait_for(f"http://127.0.0.1:{varnish_port}/healthz")
-                for name, url in urls.items():
-                    result["varnish"][name] = wrk(url, seconds, port=varnish_port)
-                    print(f"  {name:34} {result['varnish'][name][0]:8.0f} req/s", flush=True)
+        result["varnish_note"] = through_varnish(result["varnish"], seconds, urls, database)
     with nginx(front) as nginx_port:
         result["baselines"]["nginx, static file"] = wrk("/", seconds, port=nginx_port)
     result["front_bytes"] = len(front)
     return result
+
+
+def through_varnish(results, seconds, urls, database):
+    """Each page through Varnish in front of the running gunicorn, into `results`; a note on
+    what could not be measured (no tools/varnish.py yet, Varnish failing), or ""."""
+    varnish = running_varnish()
+    if varnish is None:
+        print("  (no tools/varnish.py: the Varnish column is left empty)", flush=True)
+        return (
+            "Through Varnish: — (tools/varnish.py, `running_varnish(backend_port)`, was not in "
+            "the project when this was measured; the column fills in once it is)."
+        )
+    print(f"Through Varnish, {database}:", flush=True)
+    failed = []
+    try:
+        with varnish(PORT) as varnish_port:
+            wait_for(f"http://127.0.0.1:{varnish_port}/")
+            for name, url in urls.items():
+                try:
+                    results[name] = wrk(url, seconds, port=varnish_port)
+                except (SystemExit, OSError) as error:
+                    failed.append(f"{name}: {str(error).splitlines()[0]}")
+                    continue
+                print(f"  {name:34} {results[name][0]:8.0f} req/s", flush=True)
+    except (Exception, SystemExit) as error:  # Varnish did not run: the rest still counts
+        return f"Through Varnish: — (Varnish did not run: {error})."
+    return f"Through Varnish, not measured: {'; '.join(failed)}." if failed else ""
 
 
 def cell(figures):
@@ -417,7 +435,6 @@ def pages_targets(size, result):
 
 
 def pages_report(results, sizes, seconds, url_sets):
-    varnish = any(results[size]["varnish"] for size in sizes)
     lines = [
         f"Measured {datetime.date.today():%Y-%m-%d} by `bench/run.py --parts pages` ({seconds} s "
         f"of wrk per row, {CONNECTIONS} connections, gunicorn with {WORKERS} sync workers, "
@@ -426,12 +443,8 @@ def pages_report(results, sizes, seconds, url_sets):
         f"Python {platform.python_version()}, load before the run {load()}).",
         "",
     ]
-    if not varnish:
-        lines += [
-            "Through Varnish: — (tools/varnish.py, `running_varnish(backend_port)`, was not in "
-            "the project when this was measured; the column fills in once it is).",
-            "",
-        ]
+    notes = dict.fromkeys(results[size]["varnish_note"] for size in sizes)
+    lines += [f"{note}\n" for note in notes if note]
     targets = []
     for size in sizes:
         result = results[size]
