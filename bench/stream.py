@@ -104,13 +104,16 @@ def stream(base, port, hot_url, other_urls, seconds, measure, tag, *, readers=2)
     stop, counts = threading.Event(), []
     statuses = []
 
-    def comment():
-        start = time.monotonic()
+    def comment():  # one a second, each on its own thread: a slow answer does not delay the next
+        start, sending = time.monotonic(), []
         for index, commenter in enumerate(commenters):
             time.sleep(max(0.0, start + index + 0.5 - time.monotonic()))
             if stop.is_set():
                 break
-            statuses.append(commenter.send())
+            sending.append(threading.Thread(target=lambda c=commenter: statuses.append(c.send())))
+            sending[-1].start()
+        for thread in sending:
+            thread.join()
 
     def read(offset):
         urls = other_urls[offset:] + other_urls[:offset]
