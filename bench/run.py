@@ -70,6 +70,7 @@ DOC = ROOT / "docs" / "performance.md"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 VAR = ROOT / "var"
 TIMES = "\N{MULTIPLICATION SIGN}"
+LOAD_AT_START = os.getloadavg()[0]
 
 
 def site_env(database, *, page_cache):
@@ -440,11 +441,11 @@ def pages_targets(size, result):
 
 def pages_report(results, sizes, seconds, url_sets):
     lines = [
-        f"Measured {datetime.date.today():%Y-%m-%d} by `bench/run.py --parts pages` ({seconds} s "
+        f"Measured {datetime.date.today():%Y-%m-%d} by `{command()}` ({seconds} s "
         f"of wrk per row, {CONNECTIONS} connections, gunicorn with {WORKERS} sync workers, "
         f"Redis cache, PostgreSQL; nginx with {NGINX_WORKERS} worker process serving a static "
         f"file the size of the front page; all on this machine: {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, load before the run {load()}).",
+        f"Python {platform.python_version()}, load average when the run began {load()}).",
         "",
     ]
     notes = dict.fromkeys(results[size]["varnish_note"] for size in sizes)
@@ -506,9 +507,9 @@ def measure_search(database, runs):
 
 def search_report(results, sizes):
     lines = [
-        f"Measured {datetime.date.today():%Y-%m-%d} by `bench/run.py --parts search` "
+        f"Measured {datetime.date.today():%Y-%m-%d} by `{command()}` "
         "(bench/search.py: the search page rendered in-process, page cache off, after one "
-        f"untimed run; load before the run {load()}).",
+        f"untimed run; load average when the run began {load()}).",
         "",
         "| data | query | ranked | p50 ms | p99 ms | slowest ms |",
         "| --- | --- | ---: | ---: | ---: | ---: |",
@@ -580,8 +581,9 @@ def measure_stream(database, seconds, urls):
 
 def stream_report(results, sizes, seconds):
     lines = [
-        f"Measured {datetime.date.today():%Y-%m-%d} by `bench/run.py --parts stream` "
-        f"(page cache on, gunicorn with {WORKERS} sync workers; load before the run {load()}). "
+        f"Measured {datetime.date.today():%Y-%m-%d} by `{command()}` "
+        f"(page cache on, gunicorn with {WORKERS} sync workers; load average when the run began "
+        f"{load()}). "
         f"wrk reads the post's permalink for {seconds} s with {CONNECTIONS} connections, once "
         "idle and once while one comment a second is sent to that post through the comment "
         "form (each by a reader of its own: the page fetched, its CSRF cookie and token and the "
@@ -708,9 +710,9 @@ def measure_import(size):
 
 def import_report(results, sizes, generated):
     lines = [
-        f"Measured {datetime.date.today():%Y-%m-%d} by `bench/run.py --parts import` "
+        f"Measured {datetime.date.today():%Y-%m-%d} by `{command()}` "
         f"(`/usr/bin/time -f '%e %M'`: wall time and the peak RSS of the largest process; load "
-        f"before the run {load()}).",
+        f"average when the run began {load()}).",
         "",
         "| data | step | time | peak memory |",
         "| --- | --- | ---: | ---: |",
@@ -753,8 +755,13 @@ def import_report(results, sizes, generated):
 # Writing it down.
 
 
+def command():
+    return " ".join(["bench/run.py", *sys.argv[1:]])
+
+
 def load():
-    return f"{os.getloadavg()[0]:.1f}"
+    """The load average when the run began (other work on the machine)."""
+    return f"{LOAD_AT_START:.1f}"
 
 
 def write(part, report):
