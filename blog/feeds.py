@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
+from pagecache import narrows
+
 from .jsonfeed import JsonFeed
 from .markup import absolute_urls
 from .models import Path, Post
@@ -86,6 +88,7 @@ class PostFeed(SiteFeed):
         return Post.objects.published()
 
     def items(self, obj):
+        narrows("comments")  # a post feed shows no comment
         posts = self.posts(obj).select_related("author", "path").prefetch_related("tags")
         posts = list(posts[:FEED_LENGTH])
         if not posts and obj is not None:

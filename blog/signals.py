@@ -24,6 +24,8 @@ from .websub import feed_urls, feeds_changed
 def tags_changed(sender, instance, action, pk_set, **kwargs):
     if action not in {"post_add", "post_remove", "post_clear"}:
         return  # the pre_* half of each change
+    if action != "post_clear" and not pk_set:
+        return  # taggit's set() of the tags a post already has: nothing changed
     if isinstance(instance, Post):
         refresh_search_vectors_on_commit([instance.pk])
         if settings.WEBSUB_HUB and instance.status == Post.Status.PUBLISHED:

@@ -11,9 +11,17 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
-from pagecache import cached_until_change
+from pagecache import cached_until_change, depends_on, narrows
 
-from .models import LINK_FIELDS, Path, Post, TaggedPost, post_from_share_token, related_posts_of
+from .models import (
+    LINK_FIELDS,
+    Path,
+    Post,
+    TaggedPost,
+    comments_cache_key,
+    post_from_share_token,
+    related_posts_of,
+)
 from .pagination import list_page_or_404, page_or_404
 from .search import Filters, add_snippets, clean_query, facets, ranked_matches
 
@@ -47,6 +55,8 @@ def listing(request, posts, template, *, empty_is_404=False, pinned=(), **contex
     if empty_is_404 and not page.paginator.count:
         raise Http404("Nothing here.")
     entries = [*pinned, *page.object_list]
+    # An entry shows its post's number of comments, and no comment.
+    narrows("comments", *(comments_cache_key(post.pk) for post in entries))
     related = related_posts_of(entries)
     for post in entries:
         post.related = related[post.pk]
@@ -144,6 +154,7 @@ def post_detail(request, year, month, day, slug, *, extra_context=None):
     permalink, such as a page of comments, passes to it)."""
     posts = Post.objects.reachable().filter(kind=Post.Kind.POST).at(year, month, day, slug)
     post = get_object_or_404(for_entries(posts))
+    narrows("comments", comments_cache_key(post.pk))  # its own comments, none other
     picture = next(iter(post.images.all()), None)
     context = {
         "post": post,
@@ -173,6 +184,7 @@ def page_detail(request, page):
     while parent is not None and len(ancestors) < 20:
         ancestors.insert(0, parent)
         parent = parent.parent
+    narrows("comments", comments_cache_key(page.pk))
     children = Post.objects.readable().pages().filter(parent=page).order_by("menu_order", "title")
     context = {"post": page, "ancestors": ancestors, "children": children}
     return render(request, "blog/page_detail.html", context)
@@ -186,6 +198,7 @@ def gallery(request, year, month, day, slug):
     post = get_object_or_404(posts.with_tags().prefetch_related("images"))
     if not post.images.all():
         raise Http404("This post has no pictures.")
+    narrows("comments")
     return render(request, "blog/post_gallery.html", {"post": post})
 
 
@@ -320,6 +333,7 @@ def search(request):
     query_text = clean_query(request.GET.get("q", ""))
     filters = Filters.from_query(request.GET)
     context = {"query": query_text, "filters": filters, "page": None, "facets": None}
+    depends_on("search")  # what matches changes with any post's text
     if query_text:
         matches = ranked_matches(query_text, filters)
         page = list_page_or_404(request, matches.ids, 10)

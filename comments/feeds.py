@@ -6,7 +6,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from blog.feeds import AtomWithContent, RssWithHub, SiteFeed, atom
-from blog.models import Path, Post
+from blog.models import Path, Post, comments_cache_key
+from pagecache import narrows
 
 from .models import Comment
 
@@ -108,6 +109,7 @@ class PostCommentFeed(CommentFeed):
         return get_object_or_404(posts.select_related("author", "path"))
 
     def comments(self, obj):
+        narrows("comments", comments_cache_key(obj.pk))  # this post's comments, none other
         return Comment.objects.approved().filter(post=obj)
 
     def title(self, obj):

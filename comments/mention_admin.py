@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 
 from accounts.admin import OwnedRowsAdmin
-from pagecache import retire
+from blog.models import retire_comments_of
 
 from .mentions import Mention
 from .models import Comment
@@ -14,8 +14,9 @@ def status_action(status, label):
     @admin.action(permissions=["change"])
     def action(modeladmin, request, queryset):
         with transaction.atomic():
+            post_ids = set(queryset.values_list("post_id", flat=True))
             changed = queryset.update(status=status)
-            retire(posts_changed=False)
+            retire_comments_of(post_ids)
         modeladmin.message_user(request, f"{changed} webmention(s) {label}.", messages.SUCCESS)
 
     action.__name__ = f"mark_{status}"

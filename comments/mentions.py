@@ -11,8 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from blog.models import Post
-from pagecache import retire
+from blog.models import Post, retire_comments_of
 
 from .models import Comment, ModerationRule
 
@@ -83,11 +82,11 @@ class Mention(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        retire(posts_changed=False)  # the post's page shows it (or stops showing it)
+        retire_comments_of([self.post_id])  # the post's page shows it (or stops showing it)
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
-        retire(posts_changed=False)
+        retire_comments_of([self.post_id])
         return result
 
     @property

@@ -12,9 +12,8 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from blog.markup import COMMENT_BODY_MAX_CHARS, comment_excerpt, plain_text, render_comment
-from blog.models import Post
+from blog.models import Post, retire_comments_of
 from blog.websub import feed_urls, feeds_changed
-from pagecache import retire
 
 from .subscriptions import Announcement, NoticePreference, Subscription  # noqa: F401
 
@@ -170,7 +169,9 @@ def lock_posts(post_ids):
     list(Post.objects.select_for_update().filter(pk__in=post_ids).values_list("pk"))
 
 
-def refresh_comment_counts(post_ids):
+def refresh_comment_counts(post_ids, *, shown=True):
+    """Recount the posts' approved comments; shown=False when no comment readers see changed
+    (a held one came or went), so no page is retired."""
     approved = (
         Comment.objects.approved()
         .filter(post=OuterRef("pk"))
@@ -182,7 +183,8 @@ def refresh_comment_counts(post_ids):
     Post.objects.filter(pk__in=post_ids).update_quietly(
         comment_count=Coalesce(Subquery(approved), Value(0))
     )
-    retire(posts_changed=False)  # the posts' own data is unchanged
+    if shown:
+        retire_comments_of(post_ids)
 
 
 def comment_feeds_changed(post_ids):
@@ -278,6 +280,8 @@ class Comment(models.Model):
         self.depth = self.parent.depth + 1 if self.parent_id else 1
         self.root_id = (self.parent.root_id or self.parent_id) if self.parent_id else None
         stored_status = self.__dict__.get("_stored_status")
+        # What readers saw of it before: nothing for a new comment, else its stored status.
+        known = self._state.adding or stored_status is not None
         if self._state.adding and self.user_id:
             self.is_by_author = is_site_author(self.user, self.post)
         with transaction.atomic():
@@ -285,7 +289,10 @@ class Comment(models.Model):
             if self.status == self.Status.APPROVED or self.was_approved():
                 comment_feeds_changed([self.post_id])
             super().save(*args, **kwargs)
-            refresh_comment_counts([self.post_id])
+            # A comment held before and after (new, or still awaiting moderation) is on no
+            # page readers share: no page is retired.
+            held = known and self.Status.APPROVED not in {self.status, stored_status}
+            refresh_comment_counts([self.post_id], shown=not held)
             if self.status == self.Status.APPROVED and stored_status != self.status:
                 announce_approved([self], was_held=stored_status is not None)
         self._stored_status = self.status

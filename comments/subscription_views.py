@@ -19,9 +19,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from blog.models import Path, Post
+from blog.models import Path, Post, retire_comments_of
 from config.client_address import client_address
-from pagecache import retire
 
 from . import notices
 from .forms import FollowForm, NoticePreferenceForm, PrivacyRequestForm
@@ -267,7 +266,9 @@ def erase(email):
     """Subscriptions gone; comments stay, without name, email, website, address or browser."""
     with transaction.atomic():
         Subscription.objects.of(email).delete()
-        erased = Comment.objects.filter(author_email__iexact=email).update(
+        theirs = Comment.objects.filter(author_email__iexact=email)
+        post_ids = set(theirs.values_list("post_id", flat=True))
+        erased = theirs.update(
             author_name="(name erased)",
             author_email="",
             author_url="",
@@ -275,7 +276,7 @@ def erase(email):
             user_agent="",
         )
         if erased:
-            retire(posts_changed=False)  # names on pages change
+            retire_comments_of(post_ids)  # names on pages change
     return erased
 
 

@@ -325,6 +325,16 @@ PAGE_CACHE_PERSONAL_VALUES = {
 }
 # The query parameters pages read; any other parameter is not part of a cached page's key.
 PAGE_CACHE_QUERY_PARAMETERS = ("page", "q", "path", "tag", "author", "year", "reply_to")
+# What every page depends on unless its view narrows it (pagecache.narrows): which posts exist
+# and where they are filed ("posts"), and the comments ("comments").
+PAGE_CACHE_BROAD_KEYS = ("posts", "comments")
+# The response header naming a page's keys for the HTTP cache in front: "xkey" for Varnish's
+# xkey module (deploy/varnish/blog.vcl), "Surrogate-Key" for Fastly; "" sends none.
+PAGE_CACHE_KEYS_HEADER = os.environ.get("PAGE_CACHE_KEYS_HEADER", "xkey")
+# Who is told of retired keys: PURGE requests to each Varnish (space-separated addresses,
+# e.g. "http://127.0.0.1:6081/"); none set, nobody is told.
+PAGE_CACHE_PURGE_URLS = os.environ.get("VARNISH_PURGE_URLS", "").split()
+PAGE_CACHE_PURGE = "pagecache.purge_by_xkey" if PAGE_CACHE_PURGE_URLS else None
 BLOG_SEARCH_CONFIG = os.environ.get(
     "BLOG_SEARCH_CONFIG", "english"
 )  # PostgreSQL text search configuration

@@ -1,25 +1,37 @@
 """The page cache: anonymous GETs of pages and feeds come from the cache, and every change to
 what readers see is on every page at the next request. A site-wide piece: it imports none of
-the project's apps and learns what it must know of them from settings.
+the project's apps and learns what it must know of them from settings and from what they tell
+it (`depends_on`, `narrows`, `retire`).
 
-Exact invalidation by generation. The cache holds one small record, the *generation*: a random
-token and the time it was made. Every cached page is stored with the token read when its request
-began (in the same round trip as the page), and an entry with any other token is a miss, so
-making a new generation retires every page at once without deleting anything. A new generation
-is made
+Exact invalidation by surrogate keys. Every cached page records what it shows as *keys*: the
+broad ones every page starts with (PAGE_CACHE_BROAD_KEYS: "posts", "comments"), which a view
+may narrow ("this page shows the comments of post 12 only": `narrows("comments",
+"comments:12")`), and the ones its data adds while it renders ("post:12" for each post it
+loaded, see `depends_on`). A change retires exactly the keys it touches (`retire("post:12")`);
+a page is served from the cache only while none of its keys was retired after its rendering
+began. How it is known, race-free:
 
-- by `retire()`, which the code that changes what readers see calls, explicitly: once per
-  transaction however many rows it changes, when it commits (a request that read the old rows
-  began under the old token, so what it stores is a miss already);
-- when the clock passes the next moment a page changes by itself (a scheduled post coming out,
-  a post's comments closing): the functions named in PAGE_CACHE_NEXT_CHANGE say when, and the
-  generation record expires then.
+- a counter in the cache counts retirements; a request reads it when it begins, before it reads
+  any row, and its page is stored with that number;
+- retiring a key stores the counter's new value as the key's *version*;
+- a page is fresh while every one of its keys has a version, no greater than the page's
+  number: a change committed after the request began has a greater one. A key with no version
+  yet gets the storing request's number (added, never overwriting a retirement).
 
-The token is random, never a counter, so a generation lost from the cache (Redis restarted,
-an eviction) can never come back and revive pages stored under it.
+`retire()` with no key retires everything: a new *generation* (a random token every entry and
+version is stored under), as do a lost counter (Redis restarted, an eviction: a token is never
+reused, so nothing stored before can come back) and the clock passing the next moment a page
+changes by itself (a scheduled post coming out, a post's comments closing: the functions named
+in PAGE_CACHE_NEXT_CHANGE say when, and the generation record expires then).
 
-The same record gives every cached page its ETag and Last-Modified, so a conditional GET is
-answered with 304 before any view runs.
+Retirement happens when the transaction commits, once per transaction however many rows change
+(the keys of all its changes together), and is told to the HTTP cache in front (Varnish, a CDN)
+by the hook named in PAGE_CACHE_PURGE: every cacheable response carries its keys in the header
+named by PAGE_CACHE_KEYS_HEADER ("xkey", Varnish's xkey module; "Surrogate-Key" for Fastly),
+with "all", which a retirement of everything purges.
+
+Every cached page has its ETag and Last-Modified, so a conditional GET is answered with 304
+before any view runs.
 
 Who is never served a cached page: anyone with a session (logged in, or in the admin), a reader
 with one of the cookies named in PAGE_CACHE_PERSONAL_COOKIES (a commenter whose comment awaits
@@ -28,11 +40,13 @@ Values made for each reader (the CSRF token, a form's token: PAGE_CACHE_PERSONAL
 stored as placeholders, and each reader gets their own.
 """
 
+import contextvars
 import hashlib
 import logging
 import secrets
 import time
-from dataclasses import dataclass
+import urllib.request
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -47,18 +61,17 @@ from django.utils.module_loading import import_string
 logger = logging.getLogger("pagecache")
 
 GENERATION_KEY = "pages:generation"
+COUNTER_KEY = "pages:retirements"
+EVERYTHING = "all"  # the key every response carries: purging it purges the whole site
 PLACEHOLDER = "@@personal-value-9d1f6c:{}@@"  # in a cached page, for a value made per reader
 KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Link")
 
 
 @dataclass(frozen=True)
 class Generation:
-    token: str  # changes with any change readers could see
+    token: str  # changes when everything is retired at once
     made_at: float  # seconds since the epoch
     valid_until: float | None  # when a page changes by itself next (a scheduled post, ...)
-    # Changes with posts, paths, tags and people, not with comments: what only depends on those
-    # (the sidebar, the number of posts in a listing) outlives a comment being approved.
-    posts_token: str = ""
 
     @property
     def last_modified(self):
@@ -72,49 +85,74 @@ def next_change_by_clock():
     return min(moments) if moments else None
 
 
-def new_generation(*, posts_changed=True):
-    """Retire every cached page now: the next request renders afresh. With posts_changed=False
-    (only comments changed), what depends on posts alone stays."""
-    now = time.time()
-    posts_token = ""
-    if not posts_changed:
-        try:
-            previous = cache.get(GENERATION_KEY)
-        except Exception:
-            previous = None
-        if previous is not None and (previous.valid_until is None or now < previous.valid_until):
-            posts_token = previous.posts_token
+def new_generation():
+    """Retire every cached page now: the next request renders afresh."""
     generation = Generation(
-        token=secrets.token_hex(8),
-        made_at=now,
-        valid_until=next_change_by_clock(),
-        posts_token=posts_token or secrets.token_hex(8),
+        token=secrets.token_hex(8), made_at=time.time(), valid_until=next_change_by_clock()
     )
     try:
+        # The counter first: a request that reads the new record finds its counter.
+        cache.set(COUNTER_KEY, 1, None)
         cache.set(GENERATION_KEY, generation, None)
     except Exception:
         logger.exception("cache unavailable: could not retire cached pages")
     return generation
 
 
-class Retirement:
-    """The one retirement a transaction schedules on commit, however many changes it makes."""
+def version_key(token, key):
+    return f"pages:key:{token}:{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
-    def __init__(self, posts_changed):
-        self.posts_changed = posts_changed
+
+def retire_now(keys):
+    """Retire `keys` (all of them: everything) at once; tell the cache in front."""
+    keys = set(keys)
+    try:
+        if EVERYTHING in keys:
+            new_generation()
+        else:
+            generation = current_generation()
+            try:
+                number = cache.incr(COUNTER_KEY)
+            except ValueError:  # the counter is lost: nothing stored before may come back
+                new_generation()
+                keys = {EVERYTHING}
+            else:
+                cache.set_many({version_key(generation.token, key): number for key in keys}, None)
+                # The change may bring the next change by the clock nearer (a post scheduled).
+                moment = next_change_by_clock()
+                if moment is not None and (
+                    generation.valid_until is None or moment < generation.valid_until
+                ):
+                    cache.set(GENERATION_KEY, replace(generation, valid_until=moment), None)
+    except Exception:
+        logger.exception("cache unavailable: could not retire %s", sorted(keys)[:5])
+    purge = settings.PAGE_CACHE_PURGE
+    if purge:
+        try:
+            import_string(purge)(sorted(keys))
+        except Exception:
+            logger.exception("the cache in front was not told of %d retired keys", len(keys))
+
+
+class Retirement:
+    """The one retirement a transaction schedules on commit, however many changes it makes:
+    the keys of all of them."""
+
+    def __init__(self, keys):
+        self.keys = set(keys) or {EVERYTHING}
 
     def merge(self, other):
-        self.posts_changed |= other.posts_changed
+        self.keys |= other.keys
 
     def __call__(self):
-        new_generation(posts_changed=self.posts_changed)
+        retire_now({EVERYTHING} if EVERYTHING in self.keys else self.keys)
 
 
-def retire(*, posts_changed=True):
-    """Retire every cached page when the current transaction commits (at once outside one).
-    Every change in one transaction shares one retirement; posts_changed=False when only
-    comments changed (the sidebar and post counts stay)."""
-    once_on_commit(Retirement(posts_changed))
+def retire(*keys):
+    """Retire the cached pages that show any of `keys` when the current transaction commits
+    (at once outside one); with no key, every page. Every change in one transaction shares
+    one retirement."""
+    once_on_commit(Retirement(keys))
 
 
 def once_on_commit(hook):
@@ -137,37 +175,138 @@ def once_on_commit(hook):
 schedule = transaction.on_commit
 
 
-def current_generation(generation=None):
-    """The generation in force (`generation`: the record just read, to save a round trip)."""
-    if generation is None:
-        generation = cache.get(GENERATION_KEY)
-    if generation is None or (
-        generation.valid_until is not None and time.time() >= generation.valid_until
+def state(found=None):
+    """The generation in force and the retirement number now (`found`: the records, just read
+    with get_many, to save a round trip). A lost record or counter, or the clock passing the
+    generation's end, makes a new generation."""
+    if found is None:
+        found = cache.get_many([GENERATION_KEY, COUNTER_KEY])
+    generation, number = found.get(GENERATION_KEY), found.get(COUNTER_KEY)
+    if (
+        generation is None
+        or number is None
+        or (generation.valid_until is not None and time.time() >= generation.valid_until)
     ):
-        return new_generation()
-    return generation
+        return new_generation(), 1
+    return generation, number
+
+
+def current_generation():
+    return state()[0]
+
+
+def retirements():
+    """How many retirements this generation has seen (for tests and the benchmark)."""
+    return cache.get(COUNTER_KEY) or 0
+
+
+@dataclass
+class Recording:
+    """What the page being rendered depends on: its keys, and the generation and retirement
+    number read when its request began."""
+
+    generation: Generation
+    number: int
+    keys: set = field(default_factory=set)
+    narrowed: set = field(default_factory=set)
+
+    @property
+    def all_keys(self):
+        return self.keys | (set(settings.PAGE_CACHE_BROAD_KEYS) - self.narrowed)
+
+
+recording = contextvars.ContextVar("pagecache_recording", default=None)
+
+
+def depends_on(*keys):
+    """The page being rendered shows what `keys` name ("post:12"): a retirement of any of
+    them retires it. Outside a cached request, nothing."""
+    current = recording.get()
+    if current is not None:
+        current.keys.update(keys)
+
+
+def narrows(broad, *keys):
+    """The page being rendered depends on `keys` in place of the broad key `broad` (one of
+    PAGE_CACHE_BROAD_KEYS): a listing that shows no comment but each post's count narrows
+    "comments" to nothing; a permalink, to "comments:<its id>"."""
+    current = recording.get()
+    if current is not None:
+        current.narrowed.add(broad)
+        current.keys.update(keys)
+
+
+def is_fresh(token, number, keys, *, known=None):
+    """Whether what was stored under `token` with retirement number `number` still holds for
+    every key in `keys` (versions already read may be passed in `known`)."""
+    names = {key: version_key(token, key) for key in keys}
+    found = dict(known or {})
+    wanted = [name for key, name in names.items() if key not in found]
+    if wanted:
+        versions = cache.get_many(wanted)
+        for key, name in names.items():
+            if name in versions:
+                found[key] = versions[name]
+    missing = [key for key in keys if key not in found]
+    if missing:
+        return False
+    return all(found[key] <= number for key in keys)
+
+
+def give_versions(token, number, keys):
+    """Keys never retired in this generation get a version: the storing request's number
+    (added, so a retirement stored meanwhile stays)."""
+    names = [version_key(token, key) for key in keys]
+    present = cache.get_many(names)
+    for name in names:
+        if name not in present:
+            cache.add(name, number, None)
 
 
 def cached_until_change(name, compute, *, scope="posts"):
     """compute(), kept in the cache until the next change it depends on (or for
     BLOG_PAGE_CACHE_SECONDS): for counts and fragments that many pages share. scope="posts":
-    it depends on posts, paths, tags and people only; scope="content": on comments too."""
+    it depends on posts, paths, tags and people only ("posts"); scope="content": on comments
+    too. A page that uses it depends on the same."""
+    keys = {"posts"} if scope == "posts" else {"posts", "comments"}
+    current = recording.get()
+    if current is not None:
+        current.keys.update(keys)
+        current.narrowed.difference_update(keys)
     try:
         digest = hashlib.sha256(name.encode()).hexdigest()
-        generation = current_generation()
-        token = generation.posts_token if scope == "posts" else generation.token
-        key = f"data:{scope}:{token}:{digest}"
-        value = cache.get(key)
+        if current is not None:
+            generation, number = current.generation, current.number
+        else:
+            generation, number = state()
+        key = f"data:{generation.token}:{digest}"
+        entry = cache.get(key)
+        if entry is not None and is_fresh(generation.token, entry[0], keys):
+            return entry[1]
     except Exception:
         logger.exception("cache unavailable: %s computed without it", name)
         return compute()
-    if value is None:
-        value = compute()
-        try:
-            cache.set(key, value, settings.BLOG_PAGE_CACHE_SECONDS)
-        except Exception:
-            logger.exception("cache unavailable: %s not stored", name)
+    value = compute()
+    try:
+        give_versions(generation.token, number, keys)
+        cache.set(key, (number, value), settings.BLOG_PAGE_CACHE_SECONDS)
+    except Exception:
+        logger.exception("cache unavailable: %s not stored", name)
     return value
+
+
+def purge_by_xkey(keys):
+    """PAGE_CACHE_PURGE for Varnish with the xkey module (deploy/varnish/blog.vcl): one PURGE
+    request to each address in PAGE_CACHE_PURGE_URLS, naming the keys in `xkey-purge`."""
+    for url in settings.PAGE_CACHE_PURGE_URLS:
+        request = urllib.request.Request(
+            url, method="PURGE", headers={"xkey-purge": " ".join(keys)}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=2) as response:
+                response.read()
+        except Exception:
+            logger.exception("purging %d keys at %s failed", len(keys), url)
 
 
 def csrf(request):
@@ -294,81 +433,113 @@ class PageCacheMiddleware:
                 response["Cache-Control"] = "private, no-cache"
             return response
         try:
-            # One round trip for both: the page is stored with the generation it was made in,
-            # and an entry of any other generation is a miss.
+            # One round trip for the three: the page is stored with the generation and the
+            # retirement number it began with.
             key = page_key(request)
-            found = cache.get_many([GENERATION_KEY, key])
-            generation = current_generation(found.get(GENERATION_KEY))
+            found = cache.get_many([GENERATION_KEY, COUNTER_KEY, key])
+            generation, number = state(found)
             entry = found.get(key)
-            if entry is not None and entry[0] != generation.token:
+            if entry is not None and not (
+                entry.token == generation.token
+                and is_fresh(generation.token, entry.number, entry.keys)
+            ):
                 entry = None
         except Exception:
             logger.exception("cache unavailable: serving the page from the database")
             return self.get_response(request)
         if entry is not None:
             # A page with a form holds this reader's CSRF token: a 304 only for the same reader.
-            etag = self._etag(key, generation, entry[3], reader_digest(request))
+            etag = self._etag(key, entry, reader_digest(request))
             not_modified = get_conditional_response(
-                request, etag=etag, last_modified=None if entry[3] else generation.last_modified
+                request, etag=etag, last_modified=None if entry.has_form else entry.made_at
             )
             if not_modified is not None:
-                return self._headers(not_modified, etag, generation, entry[3])
-            response, has_form = self._from_entry(request, entry), entry[3]
+                return self._headers(not_modified, etag, entry, generation)
+            response = self._from_entry(request, entry)
             response["X-Page-Cache"] = "hit"
         else:
             request.page_personal_values = {}
             request.GET = ReadRecorder.of(request.GET)
-            response = self.get_response(request)
+            made = Recording(generation, number)
+            reset = recording.set(made)
+            try:
+                response = self.get_response(request)
+            finally:
+                recording.reset(reset)
             unread = set(request.GET) & set(settings.PAGE_CACHE_QUERY_PARAMETERS) - request.GET.read
             if not response_is_cacheable(response) or unread:
                 return response
-            has_form = "csrf" in request.page_personal_values.values()
-            self._store(request, response, key, generation)
+            entry = self._store(request, response, key, made)
             response["X-Page-Cache"] = "miss"
         return self._headers(
-            response,
-            self._etag(key, generation, has_form, reader_digest(request)),
-            generation,
-            has_form,
+            response, self._etag(key, entry, reader_digest(request)), entry, generation
         )
 
     @staticmethod
-    def _etag(key, generation, has_form, reader):
-        return quote_etag(
-            key.rsplit(":", 1)[1][:32] + generation.token + (reader if has_form else "")
-        )
+    def _etag(key, entry, reader):
+        version = f"{entry.token}{entry.number}"
+        return quote_etag(key.rsplit(":", 1)[1][:24] + version + (reader if entry.has_form else ""))
 
-    def _store(self, request, response, key, generation):
+    def _store(self, request, response, key, made):
         content = response.content
         values = request.page_personal_values
         for value, name in values.items():
             content = content.replace(value.encode(), placeholder(name))
-        headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-        has_form = "csrf" in values.values()
+        entry = Entry(
+            token=made.generation.token,
+            number=made.number,
+            made_at=int(time.time()),
+            keys=frozenset(made.all_keys),
+            content=content,
+            headers={name: response[name] for name in KEPT_HEADERS if name in response},
+            has_form="csrf" in values.values(),
+            names=tuple(sorted(set(values.values()))),
+        )
         try:
-            entry = (generation.token, content, headers, has_form, sorted(set(values.values())))
+            give_versions(entry.token, entry.number, entry.keys)
             cache.set(key, entry, settings.BLOG_PAGE_CACHE_SECONDS)
         except Exception:
             logger.exception("cache unavailable: page not stored")
+        return entry
 
     def _from_entry(self, request, entry):
-        _token, content, headers, _has_form, names = entry
-        for name in names:
+        content = entry.content
+        for name in entry.names:
             content = content.replace(placeholder(name), personal_value(request, name).encode())
-        return HttpResponse(content, headers=headers)
+        return HttpResponse(content, headers=entry.headers)
 
     @staticmethod
-    def _headers(response, etag, generation, has_form):
+    def _headers(response, etag, entry, generation):
         response["ETag"] = etag
-        if has_form:
+        if entry.has_form:
             # The form's CSRF token is this reader's: no shared cache may keep the page, and
             # only the ETag (which names the reader) may revalidate it; a date cannot.
             response["Cache-Control"] = "private, max-age=0, must-revalidate"
         else:
-            response["Last-Modified"] = http_date(generation.last_modified)
+            response["Last-Modified"] = http_date(entry.made_at)
+            shared_age = settings.BLOG_CDN_MAX_AGE
+            if generation.valid_until is not None:  # a cache in front keeps it no longer
+                shared_age = max(0, min(shared_age, int(generation.valid_until - time.time())))
             response["Cache-Control"] = (
-                f"public, max-age=0, s-maxage={settings.BLOG_CDN_MAX_AGE}, "
+                f"public, max-age=0, s-maxage={shared_age}, "
                 f"stale-while-revalidate={settings.BLOG_CDN_STALE_SECONDS}"
             )
+        if settings.PAGE_CACHE_KEYS_HEADER:
+            response[settings.PAGE_CACHE_KEYS_HEADER] = " ".join([EVERYTHING, *sorted(entry.keys)])
         patch_vary_headers(response, ["Cookie"])
         return response
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A stored page: what it was made from (generation, retirement number, keys) and what it
+    is (content with placeholders for each reader's values, headers)."""
+
+    token: str
+    number: int
+    made_at: int
+    keys: frozenset
+    content: bytes
+    headers: dict
+    has_form: bool
+    names: tuple

@@ -110,9 +110,10 @@ class PostImage(models.Model):
     def save(self, *args, **kwargs):
         with transaction.atomic():
             super().save(*args, **kwargs)
-            for post in self.posts_showing():  # their bodies may show this picture
+            showing = self.posts_showing()
+            for post in showing:  # their bodies may show this picture
                 post.refresh_html()
-            retire()
+            retire(*(post.cache_key for post in showing))  # an unused one is on no page
 
     def delete(self, *args, **kwargs):
         post = self.post

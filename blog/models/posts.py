@@ -21,7 +21,7 @@ from django.utils.text import Truncator
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
-from pagecache import once_on_commit, retire
+from pagecache import depends_on, once_on_commit, retire
 
 from ..converters import slug_of
 from ..markup import MORE_MARKER, POST_BODY_MAX_CHARS, plain_text, render_post
@@ -321,6 +321,22 @@ def unique_slug(base, is_taken):
     return candidate
 
 
+def post_cache_key(pk):
+    """The page cache's key of the pages that show post `pk` (its title, text, count...)."""
+    return f"post:{pk}"
+
+
+def comments_cache_key(pk):
+    """The page cache's key of the pages that show post `pk`'s comments or their number."""
+    return f"comments:{pk}"
+
+
+def retire_comments_of(post_ids):
+    """Retire the pages that show these posts' comments or their number, and the site's
+    comment stream (/comments/ and the comment feeds), when the transaction commits."""
+    retire("comments", *(comments_cache_key(pk) for pk in post_ids))
+
+
 class Post(models.Model):
     class Status(models.TextChoices):
         """What is stored. A scheduled post is PUBLISHED with a time to come: it goes live at
@@ -502,7 +518,7 @@ class Post(models.Model):
                     for page in self.descendant_pages():  # their addresses move with it
                         page.save()
             refresh_search_vectors_on_commit([self.pk])
-            retire()
+            retire(*self.retired_by_save(stored))
             from ..outbound import post_saved  # (it imports this module)
 
             post_saved(self, stored)
@@ -521,6 +537,37 @@ class Post(models.Model):
                 url = reverse("blog:post-detail", kwargs=self.permalink_kwargs)
             self.__dict__["_url"] = remembered = ((day, slug), url)
         return remembered[1]
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        post = super().from_db(db, field_names, values)
+        depends_on(post.cache_key)  # the page being rendered shows this post
+        return post
+
+    @property
+    def cache_key(self):
+        """The page cache's key for every page that shows this post (pagecache)."""
+        return post_cache_key(self.pk)
+
+    # What moves a post between listings, changes counts, the sidebar, the navigation or
+    # other posts' pages (neighbours, addresses): a change to any of them retires every page.
+    PLACEMENT_FIELDS = frozenset(
+        {"slug", "author_id", "kind", "path_id", "parent_id", "page_path", "menu_order"}
+        | {"pinned", "status", "published_at", "pub_date"}
+    )
+
+    def retired_by_save(self, stored):
+        """The page-cache keys a save retires: this post's pages, and the search results it
+        may now be in or out of; every page when it moved or a page's title (navigation)
+        changed."""
+        keys = [self.cache_key, "search"]
+        if (
+            stored is None
+            or any(getattr(stored, name) != getattr(self, name) for name in self.PLACEMENT_FIELDS)
+            or (self.is_page and stored.title != self.title)
+        ):
+            keys.append("posts")
+        return keys
 
     def feed_id(self, host):
         """The id feeds give this post: the one its old blog's feed gave it (a subscriber's

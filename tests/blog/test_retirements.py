@@ -17,15 +17,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def retirements(retirements_on_commit, monkeypatch, django_capture_on_commit_callbacks):
-    """Counts the generations made while the test's changes commit."""
+    """Counts the retirements made while the test's changes commit (`retirements.keys`: the
+    keys each retired)."""
     made = []
-    original = pagecache.new_generation
+    original = pagecache.retire_now
 
-    def counting(**kwargs):
-        made.append(kwargs)
-        return original(**kwargs)
+    def counting(keys):
+        made.append(set(keys))
+        return original(keys)
 
-    monkeypatch.setattr(pagecache, "new_generation", counting)
+    monkeypatch.setattr(pagecache, "retire_now", counting)
 
     def count(action):
         # What came before counts as committed: its hooks are done with (the test's own
@@ -34,6 +35,7 @@ def retirements(retirements_on_commit, monkeypatch, django_capture_on_commit_cal
         made.clear()
         with django_capture_on_commit_callbacks(execute=True):
             action()
+        count.keys = list(made)
         return len(made)
 
     return count

@@ -1,0 +1,187 @@
+"""The site behind a real Varnish (deploy/varnish/blog.vcl, with the xkey module): pages and
+feeds are shared from Varnish, each change purges exactly the keys it retires, a personal page
+is never served to another reader, and conditional GETs are answered by Varnish.
+
+Skipped where varnishd is not installed, unless REQUIRE_VARNISH_TESTS=1 (.ci/run installs it
+and sets it: there a missing Varnish fails the run)."""
+
+import os
+import urllib.error
+import urllib.request
+
+import pytest
+from django.core import signing
+from django.test import Client
+
+from blog.models import Post
+from tests.factories import make_comment, make_post, make_user
+from tools.varnish import is_installed, running_varnish
+
+if not is_installed():
+    if os.environ.get("REQUIRE_VARNISH_TESTS") == "1":
+        raise RuntimeError("varnishd with the xkey module is needed (apt-get install varnish)")
+    pytest.skip("varnishd with the xkey module is not installed", allow_module_level=True)
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def varnish_port(live_server):
+    """Varnish in front of the live server, for this module's tests."""
+    with running_varnish(int(live_server.url.rsplit(":", 1)[1])) as port:
+        yield port
+
+
+@pytest.fixture
+def varnish(varnish_port, settings, retirements_on_commit):
+    """Varnish, emptied, and told of every retirement."""
+    base = f"http://127.0.0.1:{varnish_port}"
+    settings.PAGE_CACHE_PURGE_URLS = [f"{base}/"]
+    settings.PAGE_CACHE_PURGE = "pagecache.purge_by_xkey"
+    settings.BLOG_CDN_MAX_AGE = 3600  # purged, not expired
+    import pagecache
+
+    pagecache.purge_by_xkey(["all"])  # what an earlier test left
+    return base
+
+
+def get(base, url, **headers):
+    request = urllib.request.Request(base + url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+def route(base, url, **headers):
+    return get(base, url, **headers)[1]["X-Cache"]
+
+
+def shared(base, *urls):
+    """Fetch each page until Varnish has it, and prove the next read comes from Varnish."""
+    for url in urls:
+        status, _headers, _body = get(base, url)
+        assert status == 200, url
+        assert route(base, url) == "hit", url
+
+
+@pytest.fixture
+def site():
+    a = make_post(title="Alpha post", path="/cloud", tags=["nimbus"], body="Alpha words.")
+    b = make_post(title="Beta post", path="/garden", tags=["roses"], body="Beta words.")
+    make_comment(post=a, body="A first comment")
+    make_comment(post=b, body="B first comment")
+    return a, b
+
+
+def test_pages_and_feeds_are_served_by_varnish(varnish, site):
+    urls = ["/", "/cloud/", "/tags/roses/", "/feed/", "/garden/feed/", "/comments/feed/"]
+    shared(varnish, *urls)
+    _status, headers, _body = get(varnish, "/garden/")
+    assert "xkey" not in {name.lower() for name in headers}  # the keys stay in Varnish
+    assert "Cookie" in headers["Vary"]  # for the caches after it
+
+
+def test_a_comment_purges_its_posts_pages_and_the_comment_stream_only(varnish, site):
+    a, _b = site
+    shared(varnish, "/cloud/", "/", "/comments/feed/", "/garden/", "/tags/roses/", "/feed/")
+    make_comment(post=a, body="Second on alpha")
+    assert "2 comments" in get(varnish, "/cloud/")[2]
+    assert "2 comments" in get(varnish, "/")[2]
+    assert "Second on alpha" in get(varnish, "/comments/feed/")[2]
+    for url in ("/garden/", "/tags/roses/", "/feed/"):  # none shows A's comments
+        assert route(varnish, url) == "hit", url
+
+
+def test_an_edit_purges_the_pages_that_show_the_post(varnish, site):
+    a, _b = site
+    shared(varnish, "/cloud/", "/", "/garden/", "/tags/roses/")
+    a.body = "Alpha rewritten."
+    a.save()
+    assert "Alpha rewritten" in get(varnish, "/cloud/")[2]
+    assert "Alpha rewritten" in get(varnish, "/")[2]
+    assert route(varnish, "/garden/") == "hit"
+    assert route(varnish, "/tags/roses/") == "hit"
+
+
+def test_publishing_and_renaming_purge_every_page(varnish, site):
+    shared(varnish, "/", "/garden/", "/tags/roses/")
+    make_post(title="Gamma post", path="/garden", tags=["roses"])
+    assert "Gamma post" in get(varnish, "/")[2]
+    assert "Gamma post" in get(varnish, "/tags/roses/")[2]
+    shared(varnish, "/garden/")
+    from taggit.models import Tag
+
+    tag = Tag.objects.get(slug="roses")
+    tag.name = "Rosen"
+    tag.save()
+    assert "Rosen" in get(varnish, "/garden/")[2]
+
+
+def test_unpublishing_purges_the_post_everywhere(varnish, site):
+    a, _b = site
+    shared(varnish, "/", "/feed/")
+    Post.objects.filter(pk=a.pk).update(status=Post.Status.DRAFT)
+    assert "Alpha post" not in get(varnish, "/")[2]
+    assert "Alpha post" not in get(varnish, "/feed/")[2]
+
+
+def test_a_signed_in_readers_page_is_never_shared(varnish, site):
+    _a, _b = site
+    user = make_user(username="margarethe", is_staff=True)
+    client = Client()
+    client.force_login(user)
+    session = client.cookies["sessionid"].value
+    status, headers, body = get(varnish, "/garden/", Cookie=f"sessionid={session}")
+    assert status == 200 and headers["X-Cache"] == "pass"
+    assert "private" in headers["Cache-Control"]
+    for _time in range(2):
+        _status, headers, body = get(varnish, "/garden/")
+        assert "margarethe" not in body.lower()
+
+
+def test_a_held_comment_is_shown_to_its_writer_alone(varnish, site):
+    _a, b = site
+    held = make_comment(post=b, status="pending", body="Waiting for a moderator")
+    cookie = signing.get_cookie_signer(salt="held_comments" + "held_comments").sign(str(held.pk))
+    permalink = b.get_absolute_url()
+    _status, headers, body = get(varnish, permalink, Cookie=f"held_comments={cookie}")
+    assert "Waiting for a moderator" in body and headers["X-Cache"] == "pass"
+    for url in (permalink, "/garden/", "/comments/"):
+        for _time in range(2):
+            assert "Waiting for a moderator" not in get(varnish, url)[2], url
+
+
+def test_a_remembered_commenter_is_passed_through(varnish, site):
+    _a, _b = site
+    remembered = signing.get_cookie_signer(salt="commenter" + "commenter").sign("Ada")
+    headers = get(varnish, "/garden/", Cookie=f"commenter={remembered}")[1]
+    assert headers["X-Cache"] == "pass"
+
+
+def test_a_page_with_a_form_is_not_stored(varnish, site):
+    _a, b = site
+    first = get(varnish, b.get_absolute_url())
+    second = get(varnish, b.get_absolute_url(), Cookie="csrftoken=" + "x" * 32)
+    assert "private" in first[1]["Cache-Control"]
+    assert second[1]["X-Cache"] != "hit"
+
+
+def test_conditional_gets_are_answered_by_varnish(varnish, site):
+    shared(varnish, "/garden/", "/feed/")
+    for url in ("/garden/", "/feed/"):
+        _status, headers, _body = get(varnish, url)
+        status, answer, body = get(varnish, url, **{"If-None-Match": headers["ETag"]})
+        assert status == 304 and body == "" and answer["X-Cache"] == "hit", url
+        status, _answer, _body = get(
+            varnish, url, **{"If-Modified-Since": headers["Last-Modified"]}
+        )
+        assert status == 304, url
+
+
+def test_only_the_app_servers_may_purge(varnish, site):
+    request = urllib.request.Request(varnish + "/", method="PURGE")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 400  # from 127.0.0.1, but naming no key
