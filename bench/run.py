@@ -23,9 +23,9 @@ In one run it
      size, 1,000 with 10,000 at the small one), as bench/import_wxr.sh does;
 3. writes a table per part and a line per target into docs/performance.md, each part between its
    own markers (a run of some parts leaves the others' figures alone).
-Needs wrk, nginx and varnishd (apt-get install wrk nginx varnish), PostgreSQL and Redis on
-127.0.0.1. Other work on the machine moves the absolute figures: read the ratios, each taken
-within one run.
+Needs wrk, nginx and varnishd with xkey (apt-get install wrk nginx varnish varnish-modules),
+PostgreSQL and Redis on 127.0.0.1. Other work on the machine moves the absolute figures: read
+the ratios, each taken within one run.
 """
 
 import argparse
@@ -554,7 +554,7 @@ def measure_stream(database, seconds, urls):
             others = [
                 url
                 for name, url in urls.items()
-                if url != hot and name not in ("recent comments", "comments feed")
+                if not url.startswith(hot) and name not in ("recent comments", "comments feed")
             ]
             print(f"Comment stream on {hot} ({count} comments), {database} …", flush=True)
             outcome = stream.stream(base, PORT, hot, others, seconds, wrk, f"{tag}-{count}")
@@ -589,9 +589,9 @@ def stream_report(results, sizes, seconds):
         "form (each by a reader of its own: the page fetched, its CSRF cookie and token and the "
         "form's token sent back at least 3 s later, from its own address through one trusted "
         "proxy, `COMMENTS_MODERATION=none` so each is published at once); meanwhile two more "
-        "connections read the other pages of the pages table (not /comments/ and the comments "
-        "feed, which show the new comments), each read once before, one after another, and "
-        "count `X-Page-Cache: hit`.",
+        "connections read the other pages of the pages table (not the post's own pages, "
+        "/comments/ and the comments feed, which show the new comments), each read once "
+        "before, one after another, and count `X-Page-Cache: hit`.",
         "",
         "| data | post | idle req/s (p99 ms) | while commented on req/s (p99 ms) | ÷ idle "
         "| comments sent (stored) | other pages read | hits |",
