@@ -11,6 +11,7 @@ query runs once untimed first (its search and a warm cache, as on a site that is
 """
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -28,11 +29,29 @@ def main():
     parser.add_argument("--broad", default="release notes")
     parser.add_argument("--narrow", default="hill", help="a word in a few posts")
     parser.add_argument("--filtered", default="notes", help="the broad word, under a tag")
+    parser.add_argument("--json", action="store_true", help="one JSON list (for bench/run.py)")
     args = parser.parse_args()
 
     import django
 
     django.setup()
+    from blog.models import Post
+
+    published = Post.objects.published().count()
+    rows = measure(args.runs, broad=args.broad, narrow=args.narrow, filtered=args.filtered)
+    if args.json:
+        print(json.dumps({"published": published, "runs": args.runs, "queries": rows}))
+        return
+    print(f"{published:,} published posts; {args.runs} runs a query")
+    for row in rows:
+        print(
+            f"{row['name']:16} {row['params']}: {row['ranked']}{row['more']} ranked;"
+            f" p50 {row['p50']:.1f} ms, p99 {row['p99']:.1f} ms, max {row['max']:.1f} ms"
+        )
+
+
+def measure(runs, *, broad, narrow, filtered):
+    """Each query's matches ranked and its p50, p99 and slowest time (ms), as dicts."""
     from django.contrib.auth.models import AnonymousUser
     from django.test import RequestFactory
 
@@ -43,15 +62,15 @@ def main():
     tag = Post.objects.published().values_list("tags__slug", flat=True).exclude(tags=None)[:1]
     factory = RequestFactory(HTTP_HOST="127.0.0.1")
     queries = [
-        ("broad", {"q": args.broad}),
-        ("narrow", {"q": args.narrow}),
-        ("broad, one tag", {"q": args.filtered, "tag": tag[0] if tag else ""}),
+        ("broad", {"q": broad}),
+        ("narrow", {"q": narrow}),
+        ("broad, one tag", {"q": filtered, "tag": tag[0] if tag else ""}),
     ]
-    print(f"{Post.objects.published().count():,} published posts; {args.runs} runs a query")
+    rows = []
     for name, params in queries:
         matches = ranked_matches(params["q"], Filters.from_query(params))  # (and warms up)
         times = []
-        for _ in range(args.runs):
+        for _ in range(runs):
             request = factory.get("/search/", params)
             request.user = AnonymousUser()
             start = time.perf_counter()
@@ -59,12 +78,18 @@ def main():
             times.append((time.perf_counter() - start) * 1000)
             assert response.status_code == 200
         times.sort()
-        p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
-        more = "+" if matches.more else ""
-        print(
-            f"{name:16} {params}: {len(matches.rows)}{more} ranked;"
-            f" p50 {statistics.median(times):.1f} ms, p99 {p99:.1f} ms, max {times[-1]:.1f} ms"
+        rows.append(
+            {
+                "name": name,
+                "params": params,
+                "ranked": len(matches.rows),
+                "more": "+" if matches.more else "",
+                "p50": statistics.median(times),
+                "p99": times[min(len(times) - 1, int(len(times) * 0.99))],
+                "max": times[-1],
+            }
         )
+    return rows
 
 
 if __name__ == "__main__":
