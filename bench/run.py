@@ -25,8 +25,8 @@ In one run it
    own markers (a run of some parts leaves the others' figures alone).
 Needs wrk, nginx and varnishd with xkey (apt-get install wrk nginx varnish varnish-modules),
 PostgreSQL and Redis on 127.0.0.1. BENCH_REDIS_URL and BENCH_PORT choose another Redis
-database and port (when other runs share the machine). Other work on the machine moves the absolute figures: read
-the ratios, each taken within one run.
+database and port (when other runs share the machine). Other work on the machine moves the
+absolute figures: read the ratios, each taken within one run.
 """
 
 import argparse
