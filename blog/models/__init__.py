@@ -20,6 +20,7 @@ from .posts import (
     next_change_by_clock,
     post_from_share_token,
     related_posts_of,
+    save_new_posts,
     unique_slug,
 )
 from .webmentions import SentWebmention
@@ -43,6 +44,7 @@ __all__ = [
     "next_change_by_clock",
     "post_from_share_token",
     "related_posts_of",
+    "save_new_posts",
     "split_path",
     "unique_slug",
     "validate_segment",
