@@ -392,7 +392,20 @@ def test_the_queries_of_an_import_do_not_grow_with_its_posts_and_comments(db, tm
     assert first_many < first_few + 10 and again_many == again_few
 
 
-def test_posts_and_comments_imported_together_are_stored_as_one_save_stores_them(db, tmp_path):
+@pytest.mark.parametrize("render_ahead", [False, True], ids=["here", "in-a-second-process"])
+def test_posts_and_comments_imported_together_are_stored_as_one_save_stores_them(
+    db, tmp_path, monkeypatch, render_ahead
+):
+    from tooling.management.commands import import_wxr
+
+    monkeypatch.setattr(import_wxr, "RENDER_AHEAD_FROM", 1 if render_ahead else 10**9)
+    monkeypatch.setattr(import_wxr, "BATCH", 3)  # (several batches, each rendered ahead)
+    rendered, real = [], import_wxr.Command.import_batch
+    monkeypatch.setattr(
+        import_wxr.Command,
+        "import_batch",
+        lambda self, *a: rendered.append(self.rendered) or real(self, *a),
+    )
     file = tmp_path / "many.xml"
     file.write_text(blog_of(7, comments_each=6))
     report = run(file)
@@ -415,3 +428,8 @@ def test_posts_and_comments_imported_together_are_stored_as_one_save_stores_them
     assert Comment.objects.filter(status=Comment.Status.PENDING).count() == 7
     assert LegacyUrl.objects.filter(old_url="/2014/05/13/post-3/").get().post == posts[2]
     assert "0 created, 0 updated, 7 unchanged" in run(file)
+    assert [len(texts) for texts in rendered] == ([18, 18, 6] if render_ahead else [0, 0, 0]) + [
+        0,
+        0,
+        0,
+    ]

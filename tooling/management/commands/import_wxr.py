@@ -1,10 +1,15 @@
+import contextlib
 import copy
 import ipaddress
+import multiprocessing
+import os
 import re
 import tempfile
 import time
 import unicodedata
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from html import escape, unescape
 from pathlib import Path as FilePath
 from urllib.parse import unquote, urlsplit
@@ -21,6 +26,7 @@ from django.utils.text import Truncator
 from taggit.models import Tag
 
 from blog.converters import slug_of
+from blog.markup import render_comment
 from blog.models import (
     LegacyUrl,
     Path,
@@ -72,6 +78,9 @@ NOT_IMPORTED = {
 
 # Items are read and checked, then written, this many at a time (a progress line after each).
 BATCH = 200
+# From this many comments in the file on, a second process renders the comments of the next
+# batch while this one writes the current one (with render_comment, as Comment.render does).
+RENDER_AHEAD_FROM = 2000
 
 
 class Skip(Exception):
@@ -165,6 +174,7 @@ class Command(BaseCommand):
         self.legacy_urls = dict(LegacyUrl.objects.values_list("old_url", "post_id"))
         self.new_urls = {}  # old address → LegacyUrl not inserted yet (see store_old_urls)
         self.commented = []  # posts whose comment counts are refreshed at the end
+        self.rendered = {}  # (body, markup) → a comment's HTML, rendered ahead (comment_renderer)
         self.pages = {}  # WordPress's post id → the page made of it, for its children
         attachments = {}
         self.attachments = {}  # WordPress's post id → attachment
@@ -180,10 +190,16 @@ class Command(BaseCommand):
             row["read"] += 1
             row[f"status {item.status or '?'}"] += 1
         items = parents_first([item for item in site.items if item.post_type in IMPORTED_TYPES])
-        for start in range(0, len(items), BATCH):
-            batch = items[start : start + BATCH]
-            self.import_batch(batch, attachments)
-            self.stdout.write(f"  items: {start + len(batch)}/{len(items)}")
+        batches = [items[start : start + BATCH] for start in range(0, len(items), BATCH)]
+        with self.comment_renderer(site, attachments) as render_ahead:
+            ahead = render_ahead(batches[0]) if batches else None
+            for number, batch in enumerate(batches):
+                following = render_ahead(batches[number + 1]) if number + 1 < len(batches) else None
+                self.rendered = ahead()
+                self.import_batch(batch, attachments)
+                self.stdout.write(f"  items: {number * BATCH + len(batch)}/{len(items)}")
+                ahead = following
+        self.rendered = {}
         for start in range(0, len(self.commented), 1000):
             refresh_comment_counts(self.commented[start : start + 1000])
         self.keep_merged_tag_slugs()
@@ -320,6 +336,43 @@ class Command(BaseCommand):
                 self.import_alone(entry)
             keys.add(entry.key)
         self.import_together(run)
+
+    @contextlib.contextmanager
+    def comment_renderer(self, site, attachments):
+        """render_ahead(batch) → a function giving {(body, markup): HTML} of the comments of
+        the batch's new posts, rendered in a second process meanwhile (a large import on a
+        machine with cores to spare), or nothing (rendered when needed, here)."""
+        comments = sum(len(item.comments) for item in site.items)
+        if comments < RENDER_AHEAD_FROM or (os.cpu_count() or 1) < 2:
+            yield lambda batch: lambda: {}
+            return
+        try:
+            context = multiprocessing.get_context("fork")
+        except ValueError:  # (no fork here)
+            yield lambda batch: lambda: {}
+            return
+
+        def render_ahead(batch):
+            texts = []
+            for item in batch:
+                key = f"{self.site_link}#post-{item.post_id}" if item.post_id else item.guid
+                if key.strip() in self.known_keys:
+                    continue  # its comments are mostly there already
+                own = attachments.get(item.post_id, [])
+                for entry in [*item.comments, *(c for a in own for c in a.comments)]:
+                    texts.append((entry.content, entry.meta.get(wxr.MARKUP_META, "html")))
+            future = pool.submit(render_comments, texts)
+
+            def rendered():
+                try:
+                    return dict(zip(texts, future.result(), strict=True))
+                except BrokenProcessPool:
+                    return {}  # rendered here instead
+
+            return rendered
+
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            yield render_ahead
 
     def entry_for(self, item, attachments):
         # Keyed by the site and WordPress's post id: GUIDs are not unique in real exports
@@ -824,7 +877,7 @@ class Command(BaseCommand):
                 comment.parent = by_wordpress_id.get(entry.parent)
                 comment.depth = comment.parent.depth + 1 if comment.parent else 1
                 comment.root = comment.parent and (comment.parent.root or comment.parent)
-                comment.render()
+                comment.render(self.rendered)
                 created.append(comment)
             by_wordpress_id[entry.id] = comment
         return created, changed
@@ -908,6 +961,11 @@ class Command(BaseCommand):
             note = "" if kind in IMPORTED_TYPES else NOT_IMPORTED.get(kind, "  not imported")
             lines.append(f"  {kind:<{width}}  {cells}  ({statuses}){note}")
         return lines
+
+
+def render_comments(texts):
+    """[(body, markup)] → their HTML, in the second process of a large import."""
+    return [render_comment(body, markup=markup) for body, markup in texts]
 
 
 def shown(name):
