@@ -9,6 +9,7 @@ nesting; tests/blog/test_pathological_markup.py). Python-Markdown, used before, 
 on a few thousand "[" and overflowed the stack on nested list markers.
 """
 
+import functools
 import html as htmllib
 import re
 from dataclasses import dataclass
@@ -194,18 +195,28 @@ def _text_token(content):
     return token
 
 
+@functools.lru_cache(maxsize=64)
+def lexer_for(language):
+    """Pygments' lexer for a fence's language, or None; made once per language (making one
+    costs more than highlighting a short block), as is the formatter."""
+    try:
+        return get_lexer_by_name(language) if language and len(language) < 50 else None
+    except ClassNotFound:
+        return None
+
+
+CODE_FORMATTER = HtmlFormatter(cssclass="highlight")
+
+
 def render_code(self, tokens, index, options, env):
     """Fenced code in a language Pygments knows is highlighted (CSS classes, no inline style);
     anything else is shown as it is."""
     token = tokens[index]
     language = unescapeAll(token.info).strip().split(maxsplit=1)[0] if token.info else ""
-    try:
-        lexer = get_lexer_by_name(language) if language and len(language) < 50 else None
-    except ClassNotFound:
-        lexer = None
+    lexer = lexer_for(language)
     if lexer is None:
         return f"<pre><code>{escapeHtml(token.content)}</code></pre>\n"
-    return highlight(token.content, lexer, HtmlFormatter(cssclass="highlight"))
+    return highlight(token.content, lexer, CODE_FORMATTER)
 
 
 def render_cell(self, tokens, index, options, env):

@@ -340,8 +340,11 @@ class Comment(models.Model):
         comment._stored_status = comment.__dict__.get("status")
         return comment
 
-    def render(self):
-        self.body_html = render_comment(self.body, markup=self.markup)
+    def render(self, rendered=None):
+        """Fill body_html from the body. rendered: {(body, markup): what render_comment()
+        made of it} for texts rendered already (an import renders in a second process)."""
+        html = rendered.get((self.body, self.markup)) if rendered else None
+        self.body_html = render_comment(self.body, markup=self.markup) if html is None else html
         self._rendered_from = (self.body, self.markup)
 
     def get_admin_url(self):

@@ -330,12 +330,17 @@ def _text(element, tag):
 
 def _texts(wp):
     def text(element, *names, strip=""):
-        return {
-            name.removeprefix(strip): _text(element, f"{{{wp}}}{name}").strip()
-            if name not in ("comment_content", "meta_value")
-            else _text(element, f"{{{wp}}}{name}")
-            for name in names
-        }
+        # The first child of each tag, as find() gives it: the children are walked once.
+        children = {}
+        for child in element:
+            children.setdefault(child.tag, child)
+        values = {}
+        for name in names:
+            found = children.get(f"{{{wp}}}{name}")
+            value = (found.text or "") if found is not None else ""
+            keep_spaces = name in ("comment_content", "meta_value")
+            values[name.removeprefix(strip)] = value if keep_spaces else value.strip()
+        return values
 
     return text
 

@@ -22,6 +22,7 @@ from .posts import (
     post_from_share_token,
     related_posts_of,
     retire_comments_of,
+    save_new_posts,
     unique_slug,
 )
 from .webmentions import SentWebmention
@@ -47,6 +48,7 @@ __all__ = [
     "post_from_share_token",
     "related_posts_of",
     "retire_comments_of",
+    "save_new_posts",
     "split_path",
     "unique_slug",
     "validate_segment",

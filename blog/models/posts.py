@@ -13,8 +13,8 @@ from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Count, Min, OuterRef, Q, Subquery, Value
+from django.db import IntegrityError, connection, models, router, transaction
+from django.db.models import Count, Min, OuterRef, Q, Subquery, Value, signals
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -925,6 +925,48 @@ class VectorRefresh:
 
 def refresh_search_vectors_on_commit(post_ids):
     once_on_commit(VectorRefresh(post_ids))
+
+
+def save_new_posts(posts):
+    """Insert new posts (not pages) as save() would one after the other, in one statement: each
+    gets the first free slug of its day (in the order given), its rendered HTML, first words
+    and pictures shown, and the signals save() sends; the search vectors, the retirement and
+    what other sites are told (outbound.post_saved) follow once. For imports; a clash with a
+    post saved meanwhile raises IntegrityError (save() one by one then finds the next slug)."""
+    from ..outbound import post_saved  # (it imports this module)
+
+    posts = list(posts)
+    for post in posts:
+        if post.is_page or not post._state.adding:
+            raise ValueError("save_new_posts() takes new posts, not pages.")
+        post.published_at = min(max(post.published_at, EARLIEST), LATEST)
+        post.pub_date = timezone.localdate(post.published_at)
+    if not posts:
+        return posts
+    days = {post.pub_date for post in posts}
+    taken = set(Post.objects.filter(pub_date__in=days).values_list("pub_date", "slug"))
+    using = router.db_for_write(Post)
+    for post in posts:
+        base = post.slug or slug_of(post.title or opening(post.body)) or post.kind
+        post.slug = unique_slug(base, lambda slug, day=post.pub_date: (day, slug) in taken)
+        taken.add((post.pub_date, post.slug))
+        post.render()
+        post.first_words = "" if post.title else opening(post.body_text)
+        signals.pre_save.send(
+            sender=Post, instance=post, raw=False, using=using, update_fields=None
+        )
+    with transaction.atomic(using=using):
+        Post.objects.bulk_create(posts)
+        for post in posts:
+            if post.shown_ids:
+                post.note_pictures_shown()
+            signals.post_save.send(
+                sender=Post, instance=post, created=True, update_fields=None, raw=False, using=using
+            )
+            post_saved(post, None)
+        refresh_search_vectors_on_commit([post.pk for post in posts])
+        retire()
+    return posts
 
 
 def next_change_by_clock():

@@ -332,3 +332,104 @@ def test_a_wordpress_com_export_with_undeclared_prefixes_and_wp_author_imports(d
     assert imported.author.username == "gnu" and imported.author.display_name == "G. Nu"
     assert imported.comments.get().body == "Lovely picture."  # from the attachment's page
     assert "1 unchanged" in run(file)
+
+
+def blog_of(posts, *, comments_each):
+    """A WordPress export of `posts` posts in one category with two tags, each with threads of
+    comments (every second one a reply), every fifth comment held."""
+    items = []
+    for number in range(1, posts + 1):
+        comments = "".join(
+            f"<wp:comment><wp:comment_id>{number * 100 + c}</wp:comment_id>"
+            f"<wp:comment_author>Reader {c}</wp:comment_author>"
+            f"<wp:comment_content>Comment *{c}* on &lt;b&gt;{number}&lt;/b&gt;</wp:comment_content>"
+            f"<wp:comment_approved>{0 if c % 5 == 0 else 1}</wp:comment_approved>"
+            f"<wp:comment_parent>{number * 100 + c - 1 if c % 2 == 0 else 0}</wp:comment_parent>"
+            f"<wp:comment_date>2014-05-14 10:{c:02}:00</wp:comment_date></wp:comment>"
+            for c in range(1, comments_each + 1)
+        )
+        items.append(
+            f"<item><title>Post {number}</title><dc:creator>ann</dc:creator>"
+            f"<link>https://many.example/2014/05/13/post-{number}/</link>"
+            f"<content:encoded>Text of post {number}.\n\nA second &lt;em&gt;paragraph&lt;/em&gt;."
+            "</content:encoded>"
+            f"<wp:post_id>{number}</wp:post_id><wp:post_date>2014-05-13 10:00:00</wp:post_date>"
+            # Every third post takes the slug of the one before: numbered on the clash.
+            f"<wp:post_name>post-{number - (number % 3 == 0)}</wp:post_name>"
+            "<wp:status>publish</wp:status><wp:post_type>post</wp:post_type>"
+            '<category domain="category" nicename="boats">Boats</category>'
+            '<category domain="post_tag" nicename="sail">sail</category>'
+            f'<category domain="post_tag" nicename="wind">Wind</category>{comments}</item>'
+        )
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><title>Many</title><link>https://many.example</link><wp:wxr_version>1.2</wp:wxr_version>
+<wp:author><wp:author_login>ann</wp:author_login></wp:author>
+{"".join(items)}
+</channel></rss>"""
+
+
+def queries_to_import(file):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        run(file)
+        again = len(queries)
+        run(file)
+        transaction.set_rollback(True)
+    return again, len(queries) - again
+
+
+def test_the_queries_of_an_import_do_not_grow_with_its_posts_and_comments(db, tmp_path):
+    few, many = tmp_path / "few.xml", tmp_path / "many.xml"
+    few.write_text(blog_of(3, comments_each=4))
+    many.write_text(blog_of(30, comments_each=8))
+    # The first import (posts, tags, comments by level; on SQLite, long inserts in several
+    # statements) and the second (nothing changes).
+    (first_few, again_few), (first_many, again_many) = map(queries_to_import, (few, many))
+    assert first_many < first_few + 10 and again_many == again_few
+
+
+@pytest.mark.parametrize("render_ahead", [False, True], ids=["here", "in-a-second-process"])
+def test_posts_and_comments_imported_together_are_stored_as_one_save_stores_them(
+    db, tmp_path, monkeypatch, render_ahead
+):
+    from tooling.management.commands import import_wxr
+
+    monkeypatch.setattr(import_wxr, "RENDER_AHEAD_FROM", 1 if render_ahead else 10**9)
+    monkeypatch.setattr(import_wxr, "BATCH", 3)  # (several batches, each rendered ahead)
+    rendered, real = [], import_wxr.Command.import_batch
+    monkeypatch.setattr(
+        import_wxr.Command,
+        "import_batch",
+        lambda self, *a: rendered.append(self.rendered) or real(self, *a),
+    )
+    file = tmp_path / "many.xml"
+    file.write_text(blog_of(7, comments_each=6))
+    report = run(file)
+    assert "7 created, 0 updated, 0 unchanged, 0 skipped; 42 comments" in report
+    posts = list(Post.objects.order_by("pk"))
+    assert [p.slug for p in posts[:4]] == ["post-1", "post-2", "post-2-2", "post-4"]
+    for imported in posts:
+        stored = (imported.body_html, imported.excerpt_html, imported.body_text, imported.slug)
+        imported.save()
+        imported.refresh_from_db()
+        assert (imported.body_html, imported.excerpt_html, imported.body_text) == stored[:3]
+        assert imported.slug == stored[3] and imported.comment_count == 5
+    for comment in Comment.objects.select_related("parent"):
+        stored = comment.body_html
+        comment.render()
+        assert comment.body_html == stored and "<b>" not in stored
+        assert comment.parent_id is None or comment.parent.import_key.endswith(
+            f"-{int(comment.import_key.rsplit('-', 1)[1]) - 1}"
+        )
+    assert Comment.objects.filter(status=Comment.Status.PENDING).count() == 7
+    assert LegacyUrl.objects.filter(old_url="/2014/05/13/post-3/").get().post == posts[2]
+    assert "0 created, 0 updated, 7 unchanged" in run(file)
+    assert [len(texts) for texts in rendered] == ([18, 18, 6] if render_ahead else [0, 0, 0]) + [
+        0,
+        0,
+        0,
+    ]

@@ -1,9 +1,15 @@
+import contextlib
+import copy
 import ipaddress
+import multiprocessing
+import os
 import re
 import tempfile
 import time
 import unicodedata
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from html import escape, unescape
 from pathlib import Path as FilePath
 from urllib.parse import unquote, urlsplit
@@ -12,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -20,6 +26,7 @@ from django.utils.text import Truncator
 from taggit.models import Tag
 
 from blog.converters import slug_of
+from blog.markup import render_comment
 from blog.models import (
     LegacyUrl,
     Path,
@@ -29,6 +36,7 @@ from blog.models import (
     TaggedPost,
     TagRedirect,
     make_segment,
+    save_new_posts,
 )
 from comments.models import Comment, refresh_comment_counts
 from tooling import shortcodes, wxr
@@ -68,8 +76,33 @@ NOT_IMPORTED = {
 }
 
 
+# Items are read and checked, then written, this many at a time (a progress line after each).
+BATCH = 200
+# From this many comments in the file on, a second process renders the comments of the next
+# batch while this one writes the current one (with render_comment, as Comment.render does).
+RENDER_AHEAD_FROM = 2000
+
+
 class Skip(Exception):
     """An item that cannot be imported; the message says why."""
+
+
+class Entry:
+    """An item on its way in: its key, the post's fields and tags (body: the source as the
+    export has it), and what is known of the post stored from an earlier import."""
+
+    def __init__(self, item, attachments, key, fields, tags):
+        self.item, self.attachments, self.key, self.fields, self.tags = (
+            item,
+            attachments,
+            key,
+            fields,
+            tags,
+        )
+        self.post = None  # the stored post, when the batch read it
+        self.body = None  # the body with its pictures on the copies here
+        self.shown, self.unresolved = 0, []  # pictures shown from copies, left as links
+        self.is_new, self.comments_created = False, 0
 
 
 class Command(BaseCommand):
@@ -139,7 +172,9 @@ class Command(BaseCommand):
             Post.objects.exclude(import_key="").values_list("import_key", flat=True)
         )
         self.legacy_urls = dict(LegacyUrl.objects.values_list("old_url", "post_id"))
+        self.new_urls = {}  # old address → LegacyUrl not inserted yet (see store_old_urls)
         self.commented = []  # posts whose comment counts are refreshed at the end
+        self.rendered = {}  # (body, markup) → a comment's HTML, rendered ahead (comment_renderer)
         self.pages = {}  # WordPress's post id → the page made of it, for its children
         attachments = {}
         self.attachments = {}  # WordPress's post id → attachment
@@ -154,23 +189,17 @@ class Command(BaseCommand):
             row = self.table.setdefault(item.post_type or "?", Counter())
             row["read"] += 1
             row[f"status {item.status or '?'}"] += 1
-        entries = parents_first([item for item in site.items if item.post_type in IMPORTED_TYPES])
-        for number, item in enumerate(entries, start=1):
-            try:
-                with transaction.atomic():
-                    own = attachments.get(item.post_id, [])
-                    # Comments on an attachment's own page go with the post that shows it.
-                    item.comments += [c for attachment in own for c in attachment.comments]
-                    outcome, urls = self.import_item(item, own)
-                    self.legacy_urls.update(urls)
-                    self.counts[outcome] += 1
-                    self.table[item.post_type][outcome] += 1
-            except (Skip, ValidationError) as reason:
-                message = reason.messages[0] if isinstance(reason, ValidationError) else reason
-                self.skipped.append(f"{item.label}: {message}")
-                self.table[item.post_type]["skipped"] += 1
-            if number % 200 == 0 or number == len(entries):
-                self.stdout.write(f"  items: {number}/{len(entries)}")
+        items = parents_first([item for item in site.items if item.post_type in IMPORTED_TYPES])
+        batches = [items[start : start + BATCH] for start in range(0, len(items), BATCH)]
+        with self.comment_renderer(site, attachments) as render_ahead:
+            ahead = render_ahead(batches[0]) if batches else None
+            for number, batch in enumerate(batches):
+                following = render_ahead(batches[number + 1]) if number + 1 < len(batches) else None
+                self.rendered = ahead()
+                self.import_batch(batch, attachments)
+                self.stdout.write(f"  items: {number * BATCH + len(batch)}/{len(items)}")
+                ahead = following
+        self.rendered = {}
         for start in range(0, len(self.commented), 1000):
             refresh_comment_counts(self.commented[start : start + 1000])
         self.keep_merged_tag_slugs()
@@ -282,12 +311,201 @@ class Command(BaseCommand):
 
     # Posts ---------------------------------------------------------------------------------
 
-    def import_item(self, item, attachments):
+    def import_batch(self, items, attachments):
+        """Read and check each item, then write them in their order: runs of new posts and of
+        posts whose own fields have not changed together (see import_together), any other
+        item alone, as it always was."""
+        entries = []
+        for item in items:
+            own = attachments.get(item.post_id, [])
+            # Comments on an attachment's own page go with the post that shows it.
+            item.comments += [c for attachment in own for c in attachment.comments]
+            try:
+                entries.append(self.entry_for(item, own))
+            except (Skip, ValidationError) as reason:
+                self.skip(item, reason)
+        stored = self.stored_posts(entries)
+        run, keys = [], set()
+        for entry in entries:
+            entry.post = stored.get(entry.key)
+            if entry.key not in keys and self.is_routine(entry):
+                run.append(entry)
+            else:
+                self.import_together(run)
+                run = []
+                self.import_alone(entry)
+            keys.add(entry.key)
+        self.import_together(run)
+
+    @contextlib.contextmanager
+    def comment_renderer(self, site, attachments):
+        """render_ahead(batch) → a function giving {(body, markup): HTML} of the comments of
+        the batch's new posts, rendered in a second process meanwhile (a large import on a
+        machine with cores to spare), or nothing (rendered when needed, here)."""
+        comments = sum(len(item.comments) for item in site.items)
+        if comments < RENDER_AHEAD_FROM or (os.cpu_count() or 1) < 2:
+            yield lambda batch: lambda: {}
+            return
+        try:
+            context = multiprocessing.get_context("fork")
+        except ValueError:  # (no fork here)
+            yield lambda batch: lambda: {}
+            return
+
+        def render_ahead(batch):
+            texts = []
+            for item in batch:
+                key = f"{self.site_link}#post-{item.post_id}" if item.post_id else item.guid
+                if key.strip() in self.known_keys:
+                    continue  # its comments are mostly there already
+                own = attachments.get(item.post_id, [])
+                for entry in [*item.comments, *(c for a in own for c in a.comments)]:
+                    texts.append((entry.content, entry.meta.get(wxr.MARKUP_META, "html")))
+            future = pool.submit(render_comments, texts)
+
+            def rendered():
+                try:
+                    return dict(zip(texts, future.result(), strict=True))
+                except BrokenProcessPool:
+                    return {}  # rendered here instead
+
+            return rendered
+
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            yield render_ahead
+
+    def entry_for(self, item, attachments):
         # Keyed by the site and WordPress's post id: GUIDs are not unique in real exports
         # (the Theme Unit Test data has two items with one). Older imports were keyed by GUID.
         key = f"{self.site_link}#post-{item.post_id}" if item.post_id else item.guid.strip()
-        fields = self.post_fields(item)
-        tags = self.tags_of(item)
+        return Entry(item, attachments, key, self.post_fields(item), self.tags_of(item))
+
+    def skip(self, item, reason):
+        message = reason.messages[0] if isinstance(reason, ValidationError) else reason
+        self.skipped.append(f"{item.label}: {message}")
+        self.table[item.post_type]["skipped"] += 1
+
+    def stored_posts(self, entries):
+        """{key: post} of the entries' posts from earlier imports, with their pictures and
+        tags: three queries for the batch."""
+        keys = [entry.key for entry in entries if entry.key in self.known_keys]
+        if not keys:
+            return {}
+        posts = Post.objects.filter(import_key__in=keys).select_related("author", "path")
+        posts = posts.prefetch_related("images", "tagged_items__tag")
+        return {post.import_key: post for post in posts}
+
+    def is_routine(self, entry):
+        """Whether the item can go with others: a post (not a page), new or with its own
+        fields unchanged, with no picture to copy."""
+        item, post = entry.item, entry.post
+        if item.post_type != "post" or entry.attachments:
+            return False
+        if post is None and (
+            entry.key in self.known_keys or (item.guid.strip() in self.known_keys and item.post_id)
+        ):
+            return False  # an older import's key, or stored meanwhile: see import_item
+        copies = list(post.images.all()) if post is not None else []
+        entry.body = self.with_copies(entry.fields["body"], copies, item)
+        entry.shown, entry.unresolved = self.last_shown, self.last_unresolved
+        if self.wanted_pictures(item, entry.fields["body"], entry.attachments, copies):
+            return False
+        if post is not None:
+            carried = [tagged.tag.name for tagged in post.tagged_items.all()]
+            if self.differs(post, {**entry.fields, "body": entry.body}, entry.tags, carried):
+                return False
+        return True
+
+    def import_together(self, entries):
+        """Write routine entries together: the new posts in one insert (save_new_posts), their
+        tags in one, the comments of them all level by level, the old addresses in one. Should
+        any of it fail, the run is undone and its items are imported one by one (each then
+        imported whole or skipped whole, as ever)."""
+        if not entries:
+            return
+        before = self.state()
+        try:
+            with transaction.atomic():
+                self.write_together(entries)
+        except (Skip, ValidationError, IntegrityError):
+            self.restore(before)
+            for entry in entries:
+                entry.post = None  # read again, one by one
+                self.import_alone(entry)
+
+    def write_together(self, entries):
+        new = [entry for entry in entries if entry.post is None]
+        for entry in entries:
+            entry.is_new = entry.post is None
+        for entry in new:
+            entry.post = Post(import_key=entry.key, **{**entry.fields, "body": entry.body})
+        save_new_posts([entry.post for entry in new])
+        TaggedPost.objects.bulk_create(
+            TaggedPost(content_object=entry.post, tag=self.tag_named(name))
+            for entry in new
+            for name in entry.tags
+        )
+        self.known_keys.update(entry.key for entry in new)
+        stored = [e.post.pk for e in entries if not e.is_new and e.item.comments]
+        existing = {}
+        for comment in Comment.objects.filter(post__in=stored).exclude(import_key=""):
+            existing.setdefault(comment.post_id, {})[comment.import_key] = comment
+        created, changed = [], {}
+        for entry in entries:
+            made, changed[entry.key] = self.comments_for(
+                entry.post, entry.key, entry.item.comments, existing.get(entry.post.pk, {})
+            )
+            created += made
+            entry.comments_created = len(made)
+        self.create_comments(created)
+        for entry in entries:
+            post = entry.post
+            self.note_pictures(entry.item, entry.shown, entry.unresolved)
+            comments_changed = self.note_comments(post, entry.comments_created, changed[entry.key])
+            urls = self.keep_old_urls(post, entry.item)
+            self.legacy_urls.update(urls)
+            outcome = "created" if entry.is_new else "unchanged"
+            if comments_changed and outcome == "unchanged":
+                outcome = "updated"
+            self.counts[outcome] += 1
+            self.table[entry.item.post_type][outcome] += 1
+        self.store_old_urls()
+
+    def state(self):
+        """What writing a run changes of this command's own records (see restore)."""
+        return copy.deepcopy(
+            {
+                name: getattr(self, name)
+                for name in ("counts", "table", "known_keys", "commented", "unresolved")
+            }
+        ) | {
+            "legacy_urls": dict(self.legacy_urls),
+            "tag_objects": dict(self.tag_objects),
+            "new_urls": {},
+        }
+
+    def restore(self, state):
+        for name, value in state.items():
+            setattr(self, name, value)
+
+    def import_alone(self, entry):
+        """Import one item in a savepoint of its own: whole, or skipped whole."""
+        item = entry.item
+        try:
+            with transaction.atomic():
+                outcome, urls = self.import_item(entry)
+                self.legacy_urls.update(urls)
+                self.counts[outcome] += 1
+                self.table[item.post_type][outcome] += 1
+        except (Skip, ValidationError) as reason:
+            self.new_urls = {}
+            self.skip(item, reason)
+
+    def import_item(self, entry):
+        item, attachments, key, tags = entry.item, entry.attachments, entry.key, entry.tags
+        fields = dict(entry.fields)
+        if fields["kind"] == Post.Kind.PAGE:  # its parent page may be from this same batch
+            fields["parent"] = self.pages.get(item.post_parent)
         post = Post.objects.filter(import_key=key).first() if key in self.known_keys else None
         if post is None and item.guid.strip() in self.known_keys and item.post_id:
             post = Post.objects.filter(import_key=item.guid.strip()).first()
@@ -320,6 +538,7 @@ class Command(BaseCommand):
             outcome = "updated"
         comments_changed = self.import_comments(post, key, item.comments, new=outcome == "created")
         urls = self.keep_old_urls(post, item)
+        self.store_old_urls()
         if post.is_page:
             self.pages[item.post_id] = post
         return ("updated" if comments_changed and outcome == "unchanged" else outcome), urls
@@ -453,12 +672,15 @@ class Command(BaseCommand):
                 unique.setdefault(name.casefold(), name)
         return sorted(unique.values())
 
-    def differs(self, post, fields, tags):
+    def differs(self, post, fields, tags, carried=None):
+        """carried: the names of the tags the post carries, when read already."""
         current = {name: getattr(post, name) for name in fields}
         slug = fields["slug"]
         if slug == "" or post.slug.startswith(slug + "-"):  # made, or numbered on a clash
             current["slug"] = slug
-        carried = sorted(name.casefold() for name in post.tags.names())
+        if carried is None:
+            carried = post.tags.names()
+        carried = sorted(name.casefold() for name in carried)
         return current != fields or carried != sorted(name.casefold() for name in tags)
 
     def keep_old_urls(self, post, item):
@@ -470,11 +692,20 @@ class Command(BaseCommand):
         }
         new = [url for url in urls if url not in self.legacy_urls]
         moved = [url for url in urls if self.legacy_urls.get(url, post.pk) != post.pk]
-        LegacyUrl.objects.bulk_create(LegacyUrl(old_url=url, post=post) for url in new)
+        for url in new:
+            self.new_urls[url] = LegacyUrl(old_url=url, post=post)
+        for url in [url for url in moved if url in self.new_urls]:
+            self.new_urls[url].post = post  # taken from an item of this run
+        moved = [url for url in moved if url not in self.new_urls]
         if moved:
             LegacyUrl.objects.filter(old_url__in=moved).update(post=post)
         self.counts["old addresses"] += len(urls)
         return urls
+
+    def store_old_urls(self):
+        """Insert the old addresses keep_old_urls() registered, in one statement."""
+        new, self.new_urls = list(self.new_urls.values()), {}
+        LegacyUrl.objects.bulk_create(new)
 
     def gallery_of(self, item):
         """[gallery] → the pictures it shows, as <img> of their uploads (imported with the
@@ -537,8 +768,26 @@ class Command(BaseCommand):
         """Copies of the pictures the body shows and of the post's attachments, from
         --media-dir or the old site; the body then points at them. True when any was added."""
         copies = list(post.images.all())
-        have = {pictures.key_of(copy.source_url) for copy in copies}
-        wanted = {}  # key → (URL to get it from, attachment or None)
+        wanted = self.wanted_pictures(item, source, attachments, copies)
+        added = []
+        for url, upload in [] if self.dry_run else wanted.values():
+            picture = self.copy_of(post, url, upload, order=len(copies) + len(added))
+            if picture is not None:
+                added.append(picture)
+        body = self.with_copies(source, copies + added, item)
+        self.note_pictures(item, self.last_shown, self.last_unresolved)
+        if body != post.body:
+            # The pictures' own change: no revision of the post (as save() would keep).
+            Post.objects.filter(pk=post.pk).update(body=body)
+            post.body = body
+            post.refresh_html()
+        return bool(added)
+
+    def wanted_pictures(self, item, source, attachments, copies):
+        """The pictures to copy that the post has no copy of: {key: (URL to get it from,
+        attachment or None)}."""
+        have = {pictures.key_of(picture.source_url) for picture in copies}
+        wanted = {}
         # Our own export lists every picture as an attachment; its body's links are to them.
         shown = [] if wxr.MARKUP_META in item.meta else pictures.references(source).all
         for reference in [*shown, *attachments]:
@@ -549,24 +798,15 @@ class Command(BaseCommand):
                 url, keys = upload.attachment_url, [pictures.key_of(upload.attachment_url)]
             if keys and keys[0] not in have:
                 wanted.setdefault(keys[0], (url, upload))
-        added = []
-        for url, upload in [] if self.dry_run else wanted.values():
-            copy = self.copy_of(post, url, upload, order=len(copies) + len(added))
-            if copy is not None:
-                added.append(copy)
-        body = self.with_copies(source, copies + added, item)
-        self.counts["pictures shown"] += self.last_shown
-        self.counts["pictures left as links"] += len(self.last_unresolved)
-        for url in self.last_unresolved:
+        return wanted
+
+    def note_pictures(self, item, shown, unresolved):
+        self.counts["pictures shown"] += shown
+        self.counts["pictures left as links"] += len(unresolved)
+        for url in unresolved:
             labels = self.unresolved.setdefault(url, [])
             if item.label not in labels:
                 labels.append(item.label)
-        if body != post.body:
-            # The pictures' own change: no revision of the post (as save() would keep).
-            Post.objects.filter(pk=post.pk).update(body=body)
-            post.body = body
-            post.refresh_html()
-        return bool(added)
 
     def copy_of(self, post, url, upload, *, order):
         found = self.media.get(url)
@@ -597,8 +837,16 @@ class Command(BaseCommand):
         new: the post was just made (it has no comments yet)."""
         if not entries:
             return False
-        zone = timezone.get_current_timezone()
         existing = {} if new else {c.import_key: c for c in post.comments.exclude(import_key="")}
+        created, changed = self.comments_for(post, post_key, entries, existing)
+        self.create_comments(created)
+        return self.note_comments(post, len(created), changed)
+
+    def comments_for(self, post, post_key, entries, existing):
+        """The post's new comments, rendered and threaded, not yet inserted; those it had
+        (existing: import key → comment) updated where they changed. (new comments, whether
+        any stored one changed)"""
+        zone = timezone.get_current_timezone()
         by_wordpress_id, created, changed = {}, [], False
         for entry in sorted(entries, key=lambda c: int(c.id) if c.id.isdigit() else 0):
             key = f"{post_key}#comment-{entry.id}"
@@ -629,17 +877,24 @@ class Command(BaseCommand):
                 comment.parent = by_wordpress_id.get(entry.parent)
                 comment.depth = comment.parent.depth + 1 if comment.parent else 1
                 comment.root = comment.parent and (comment.parent.root or comment.parent)
-                comment.render()
+                comment.render(self.rendered)
                 created.append(comment)
             by_wordpress_id[entry.id] = comment
-        # Parents first: bulk_create fills in the ids that replies point at, level by level.
+        return created, changed
+
+    def create_comments(self, created):
+        """Insert new comments (of one post or several): parents first, as bulk_create fills in
+        the ids that replies point at, level by level."""
         for depth in sorted({comment.depth for comment in created}):
             level = [c for c in created if c.depth == depth]
             for comment in level:
                 comment.parent_id = comment.parent.pk if comment.parent else None
                 comment.root_id = comment.root.pk if comment.root else None
             Comment.objects.bulk_create(level)
-        self.counts["comments created"] += len(created)
+
+    def note_comments(self, post, created, changed):
+        """Count the post's new comments; its comment count is refreshed at the end."""
+        self.counts["comments created"] += created
         if changed or created:
             self.commented.append(post.pk)
         return changed or bool(created)
@@ -706,6 +961,11 @@ class Command(BaseCommand):
             note = "" if kind in IMPORTED_TYPES else NOT_IMPORTED.get(kind, "  not imported")
             lines.append(f"  {kind:<{width}}  {cells}  ({statuses}){note}")
         return lines
+
+
+def render_comments(texts):
+    """[(body, markup)] → their HTML, in the second process of a large import."""
+    return [render_comment(body, markup=markup) for body, markup in texts]
 
 
 def shown(name):
