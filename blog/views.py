@@ -341,6 +341,7 @@ def search(request):
     filters = Filters.from_query(request.GET)
     context = {"query": query_text, "filters": filters, "page": None, "facets": None}
     depends_on("search")  # what matches changes with any post's text
+    narrows("comments")  # matches show no comment and no count
     if query_text:
         matches = ranked_matches(query_text, filters)
         page = list_page_or_404(request, matches.ids, 10)

@@ -334,6 +334,7 @@ PAGE_CACHE_EVERY_PAGE = ("posts",)
 # The response header naming a page's keys for the HTTP cache in front: "xkey" for Varnish's
 # xkey module (deploy/varnish/blog.vcl), "Surrogate-Key" for Fastly; "" sends none.
 PAGE_CACHE_KEYS_HEADER = os.environ.get("PAGE_CACHE_KEYS_HEADER", "xkey")
+PAGE_CACHE_KEYS_HEADER_LENGTH = 4000  # longer: the largest families of keys named as "post:*"
 # Who is told of retired keys: PURGE requests to each Varnish (space-separated addresses,
 # e.g. "http://127.0.0.1:6081/"); none set, nobody is told.
 PAGE_CACHE_PURGE_URLS = os.environ.get("VARNISH_PURGE_URLS", "").split()

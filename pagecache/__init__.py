@@ -137,14 +137,37 @@ def retire_now(keys):
         logger.exception("cache unavailable: could not retire %s", sorted(keys)[:5])
     purge = settings.PAGE_CACHE_PURGE
     if purge:
-        tell_cache_in_front(purge, sorted(keys))
+        told = sorted(keys | {family(key) for key in keys if ":" in key})
+        tell_cache_in_front(purge, told)
         again = settings.PAGE_CACHE_PURGE_AGAIN_SECONDS
         if again:
             # A page the site sent before this retirement may reach the cache in front just
             # after the purge: purged again a moment later, it is not kept for s-maxage.
-            timer = threading.Timer(again, tell_cache_in_front, (purge, sorted(keys)))
+            timer = threading.Timer(again, tell_cache_in_front, (purge, told))
             timer.daemon = True
             timer.start()
+
+
+def family(key):
+    """ "post:*" for "post:12": what a page names in place of its many "post:" keys when they
+    would not fit in a header (keys_header); every retirement of one of them purges it."""
+    return key.split(":", 1)[0] + ":*"
+
+
+def keys_header(keys):
+    """The keys for the cache in front, within PAGE_CACHE_KEYS_HEADER_LENGTH characters (an
+    HTTP cache refuses longer headers: Varnish's limit is 8 KB): the largest families of keys
+    ("post:1 post:2 ...", a year's archive of 1,000 posts) are named by their family."""
+    named = sorted(keys)
+    families = {}
+    for key in named:
+        if ":" in key:
+            families.setdefault(family(key), []).append(key)
+    for name, members in sorted(families.items(), key=lambda item: -len(item[1])):
+        if len(" ".join([EVERYTHING, *named])) <= settings.PAGE_CACHE_KEYS_HEADER_LENGTH:
+            break
+        named = sorted(set(named) - set(members) | {name})
+    return " ".join([EVERYTHING, *named])
 
 
 def tell_cache_in_front(purge, keys):
@@ -559,7 +582,7 @@ class PageCacheMiddleware:
                 f"public, max-age=0, s-maxage={shared_age}, stale-while-revalidate={stale}"
             )
         if settings.PAGE_CACHE_KEYS_HEADER:
-            response[settings.PAGE_CACHE_KEYS_HEADER] = " ".join([EVERYTHING, *sorted(entry.keys)])
+            response[settings.PAGE_CACHE_KEYS_HEADER] = keys_header(entry.keys)
         patch_vary_headers(response, ["Cookie"])
         return response
 

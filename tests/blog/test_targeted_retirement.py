@@ -122,10 +122,10 @@ def test_the_purge_hook_is_told_exactly_the_retired_keys(two_posts, settings):
     remember_purge.told = told
     a, b, *_pages = two_posts
     make_comment(post=a, body="Tell the cache")
-    assert told[-1] == sorted(["comments", f"comments:{a.pk}"])
+    assert told[-1] == sorted(["comments", f"comments:{a.pk}", "comments:*"])
     b.body = "New text for B."
     b.save()
-    assert told[-1] == sorted([f"post:{b.pk}", "search"])
+    assert told[-1] == sorted([f"post:{b.pk}", "post:*", "search"])
     Post.objects.filter(pk=b.pk).update(pinned=True)  # a bulk change: everything
     assert told[-1] == ["all"]
 
@@ -238,7 +238,7 @@ def test_each_purge_is_sent_again_a_moment_later(two_posts, settings):
         if len(told) == 2:
             break
         time.sleep(0.02)
-    assert told == [sorted(["comments", f"comments:{a.pk}"])] * 2
+    assert told == [sorted(["comments", f"comments:{a.pk}", "comments:*"])] * 2
 
 
 def test_archives_and_lists_of_tags_and_authors_stay_cached_after_a_comment(client, two_posts):
@@ -266,3 +266,23 @@ def test_editing_a_pictures_words_retires_the_pages_of_its_post_only(client, two
     picture.save()
     assert set(states(client, only_b[1:]).values()) == {"hit"}
     assert fetch(client, a.get_absolute_url())["X-Page-Cache"] != "hit"
+
+
+def test_a_page_with_more_keys_than_a_header_holds_names_their_family(client, settings):
+    settings.PAGE_CACHE_KEYS_HEADER_LENGTH = 200
+    posts = [make_post(title=f"Of the year {number}", path="/busy") for number in range(30)]
+    header = fetch(client, f"/{posts[0].pub_date.year}/")["xkey"]
+    assert len(header) <= 200 and "post:*" in header.split()
+    assert f"post:{posts[0].pk}" not in header.split()
+
+
+def test_a_year_of_a_thousand_posts_is_kept_and_purged_by_varnish_sized_headers(client):
+    import datetime
+
+    from django.utils import timezone
+
+    start = timezone.now().replace(month=1, day=1)
+    for number in range(600):
+        make_post(title=f"Day {number}", published_at=start + datetime.timedelta(hours=number))
+    header = fetch(client, f"/{start.year}/")["xkey"]
+    assert len(header) <= 4000 and "post:*" in header.split()

@@ -238,3 +238,16 @@ def test_a_scheduled_post_is_not_kept_stale_past_its_time(varnish, site, setting
     shared_age = int(control.split("s-maxage=")[1].split(",")[0])
     stale = int(control.split("stale-while-revalidate=")[1].split(",")[0])
     assert 0 < shared_age + stale <= 40
+
+
+def test_a_page_naming_a_family_of_keys_is_purged_by_any_of_them(varnish, site, settings):
+    settings.PAGE_CACHE_KEYS_HEADER_LENGTH = 200  # as a year of 1,000 posts would need
+    a, _b = site
+    for number in range(20):
+        make_post(title=f"Filler {number}", path="/filler")
+    year = f"/{a.pub_date.year}/"
+    shared(varnish, year, "/garden/")
+    a.title = "Alpha renamed"
+    a.save()
+    assert "Alpha renamed" in get(varnish, year)[2]
+    assert route(varnish, "/garden/") == "hit"
