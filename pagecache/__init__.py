@@ -252,6 +252,7 @@ class Recording:
     number: int
     keys: set = field(default_factory=set)
     narrowed: set = field(default_factory=set)
+    versions: dict = field(default_factory=dict)  # of the keys read so far, for shared data
 
     @property
     def all_keys(self):
@@ -285,7 +286,7 @@ def is_fresh(token, number, keys, *, known=None):
     """Whether what was stored under `token` with retirement number `number` still holds for
     every key in `keys` (versions already read may be passed in `known`)."""
     names = {key: version_key(token, key) for key in keys}
-    found = dict(known or {})
+    found = known if known is not None else {}  # (filled with what is read)
     wanted = [name for key, name in names.items() if key not in found]
     if wanted:
         versions = cache.get_many(wanted)
@@ -327,8 +328,13 @@ def cached_until_change(name, compute, *, scope="posts"):
         else:
             generation, number = state()
         key = f"data:{generation.token}:{digest}"
-        entry = cache.get(key)
-        if entry is not None and is_fresh(generation.token, entry[0], keys):
+        # The value and, the first time in a request, its keys' versions: one round trip.
+        known = current.versions if current is not None else {}
+        names = {version_key(generation.token, name): name for name in keys - known.keys()}
+        found = cache.get_many([key, *names])
+        known.update({names[name]: version for name, version in found.items() if name in names})
+        entry = found.get(key)
+        if entry is not None and is_fresh(generation.token, entry[0], keys, known=known):
             return entry[1]
     except Exception:
         logger.exception("cache unavailable: %s computed without it", name)
