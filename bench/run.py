@@ -158,18 +158,23 @@ def ensure_data(database, posts, comments):
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def in_django(database, code):
-    """The JSON value `code` prints, run with Django set up on `database`."""
-    env = site_env(database, page_cache=False)
+def json_from(database, *arguments):
+    """The JSON value the last line of `python arguments` prints, run on `database` with the
+    page cache off."""
     output = subprocess.run(
-        [PY, "-c", f"import django, json; django.setup(); {code}"],
+        [PY, *arguments],
         cwd=ROOT,
-        env=env,
+        env=site_env(database, page_cache=False),
         capture_output=True,
         text=True,
         check=True,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
+
+
+def in_django(database, code):
+    """The JSON value `code` prints, run with Django set up on `database`."""
+    return json_from(database, "-c", f"import django, json; django.setup(); {code}")
 
 
 def page_urls(database):
@@ -494,16 +499,9 @@ def pages_report(results, sizes, seconds, url_sets):
 
 
 def measure_search(database, runs):
-    env = site_env(database, page_cache=False)
-    output = subprocess.run(
-        [PY, "bench/search.py", "--json", f"--runs={runs}", f"--narrow={NARROW_SEARCH}"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    return json_from(
+        database, "bench/search.py", "--json", f"--runs={runs}", f"--narrow={NARROW_SEARCH}"
+    )
 
 
 def search_report(results, sizes):
