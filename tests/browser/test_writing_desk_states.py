@@ -10,6 +10,7 @@ import time
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from blog.models import Post
 from tests.browser.conftest import ARTIFACTS
@@ -130,9 +131,9 @@ def test_a_draft_is_seen_on_the_site_by_its_author_and_by_no_one_else(
     share = page.locator(".field-share_link input.copyable")
     assert "/drafts/" in share.input_value()
     page.locator(".field-share_link button.copy-button").click()
-    assert page.locator(".field-share_link .copy-status").inner_text() in (
-        "Copied.",
-        "Selected: press Ctrl+C (⌘C) to copy.",
+    # The clipboard answers asynchronously: the status is waited for, not read at once.
+    expect(page.locator(".field-share_link .copy-status")).to_have_text(
+        re.compile(r"^(Copied\.|Selected: press Ctrl\+C \(⌘C\) to copy\.)$")
     )
     assert page.evaluate("window.getSelection().toString() || document.activeElement.value")
     assert_no_axe_violations(page)
