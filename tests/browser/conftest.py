@@ -6,6 +6,7 @@ by .ci/run), which turns a missing browser into a failure.
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -69,4 +70,26 @@ def page(request, browser, live_server):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
     context.close()
+    wait_for_the_servers_requests()
     assert not violations, f"the page broke its Content-Security-Policy: {violations}"
+
+
+def wait_for_the_servers_requests(seconds=5):
+    """Let what the closing page sent (an autosave on pagehide, a picture still loading) finish
+    in the live server's threads before the test's database is emptied: on PostgreSQL the
+    flush's TRUNCATE and such a request's row locks could deadlock."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    time.sleep(0.2)  # a request the browser sent as it closed reaches the server
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND state NOT IN ('idle')"
+            )
+            if not cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
