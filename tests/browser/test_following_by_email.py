@@ -66,6 +66,7 @@ def test_the_follow_and_privacy_forms_answer_errors_in_place_and_pass_axe(
     assert "new posts under /openstack/" in page.locator("h1").inner_text()
     page.fill("#id_email", "not an address")
     page.click(".follow-form button")
+    page.locator(".field-error").first.wait_for()  # the answer's page, not the one just left
     assert page.locator("#id_email").input_value() == "not an address"
     assert page.locator(".field-error").count() == 1
     assert_accessible(page)

@@ -100,6 +100,8 @@ def test_an_editor_is_asked_for_a_second_factor_when_the_site_requires_it(page, 
     key = b32decode(secret)
     page.fill("#id_code", f"{totp(key):06d}")
     page.click("input[type=submit]")
+    # The click returns once the POST is sent; the page of codes is awaited, not read at once.
+    page.locator(".two-factor-codes code").first.wait_for()
     codes = page.locator(".two-factor-codes code").all_inner_texts()
     assert len(codes) == 10
     found["codes"] = axe_violations(page)
