@@ -26,7 +26,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from pagecache import keep_fragments, kept_fragments
+
 from . import markup
+from .models import comments_cache_key, post_cache_key
 
 logger = logging.getLogger(__name__)
 
@@ -87,16 +90,53 @@ def entry_key(post, show_byline):
     return digest_key("entry", values)
 
 
-def add_entry_html(posts, *, show_byline):
-    """Give each post its rendered entry as `entry_html` (see cached_html)."""
+def entry_name(post, show_byline):
+    """The name a post's entry is kept under by the page cache's rule (kept_fragments): the
+    post, and what every entry of the page shares (templates, time zone, byline)."""
+    zone = timezone.get_current_timezone_name()
+    return f"entry:{post.pk}:{code_digest()}:{zone}:{show_byline}"
+
+
+def entry_keys(post):
+    """The page-cache keys of what can change an entry without a change of posts, paths, tags,
+    pictures or people (each of which retires every page and fragment): the post itself, its
+    number of comments, and each related post it links to (a title, an address)."""
+    related = getattr(post, "related", ())
+    return {
+        post_cache_key(post.pk),
+        comments_cache_key(post.pk),
+        *(post_cache_key(other.pk) for other in related),
+    }
+
+
+def add_entry_html(posts, *, show_byline, complete):
+    """Give each post its rendered entry as `entry_html`.
+
+    First from the entries kept until their keys retire (one or two round trips, nothing read
+    from the database: the page depends on their keys as if it had read them); the others are
+    completed by `complete(posts)` (their tags, pictures and related posts read) and come from
+    the cache under a digest of every value they show, or are rendered (see cached_html)."""
+    names = {post.pk: entry_name(post, show_byline) for post in posts}
+    kept = kept_fragments(list(names.values()))
+    missing = []
+    for post in posts:
+        html = kept.get(names[post.pk])
+        if html is None:
+            missing.append(post)
+        else:
+            post.entry_html = mark_safe(html)  # our own template's output, stored below
+    if not missing:
+        return
+    complete(missing)
     cached_html(
-        posts,
+        missing,
         key=lambda post: entry_key(post, show_byline),
         render=lambda post: render_to_string(
             ENTRY_TEMPLATES[0], {"post": post, "show_byline": show_byline}
         ),
         attribute="entry_html",
     )
+    keep_fragments({names[post.pk]: (str(post.entry_html), entry_keys(post)) for post in missing})
 
 
 def year_titles_html(posts):

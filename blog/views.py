@@ -3,7 +3,7 @@ import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db.models import Count
+from django.db.models import Count, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +20,7 @@ from .models import (
     Post,
     TaggedPost,
     comments_cache_key,
+    entry_prefetches,
     post_from_share_token,
     related_posts_of,
 )
@@ -39,7 +40,16 @@ def checked_date(year, month=1, day=1):
 
 def for_entries(posts):
     """What an entry shows of each post, fetched with it: author, path, tags, pictures."""
-    return posts.select_related("author", "path").with_tags().prefetch_related("images")
+    return posts.select_related("author", "path").prefetch_related(*entry_prefetches())
+
+
+def complete_entries(posts):
+    """What an entry shows beyond its row, read for `posts` at once: tags, pictures (two
+    queries, none for posts that have them already) and related posts."""
+    prefetch_related_objects(posts, *entry_prefetches())
+    related = related_posts_of(posts)
+    for post in posts:
+        post.related = related[post.pk]
 
 
 def has_several_authors():
@@ -52,17 +62,17 @@ def has_several_authors():
 def listing(request, posts, template, *, empty_is_404=False, pinned=(), **context):
     """Render one page of `posts` (already filtered) with whatever else the page needs; each
     entry (pinned ones too) with its related posts."""
-    page = page_or_404(request, for_entries(posts), settings.BLOG_POSTS_PER_PAGE)
+    # Tags, pictures and related posts are read only for the entries not kept (see
+    # add_entry_html): on a page whose posts did not change, none.
+    posts = posts.select_related("author", "path")
+    page = page_or_404(request, posts, settings.BLOG_POSTS_PER_PAGE)
     if empty_is_404 and not page.paginator.count:
         raise Http404("Nothing here.")
     entries = [*pinned, *page.object_list]
     # An entry shows its post's number of comments, and no comment.
     narrows("comments", *(comments_cache_key(post.pk) for post in entries))
-    related = related_posts_of(entries)
-    for post in entries:
-        post.related = related[post.pk]
     show_byline = has_several_authors()
-    add_entry_html(entries, show_byline=show_byline)
+    add_entry_html(entries, show_byline=show_byline, complete=complete_entries)
     context.update(page=page, posts=page.object_list, pinned=pinned)
     return render(request, template, {"show_byline": show_byline, **context})
 

@@ -182,7 +182,7 @@ def cache_location(folder, test_worker=""):
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",  # Django's, one client per pool
             "LOCATION": redis_location(
                 os.environ["REDIS_URL"], os.environ.get("PYTEST_XDIST_WORKER", "")
             ),

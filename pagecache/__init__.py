@@ -260,6 +260,9 @@ class Recording:
 
 
 recording = contextvars.ContextVar("pagecache_recording", default=None)
+# In a request the page cache does not keep (switched off, a personal page): the state and the
+# versions read so far, read once for every shared value the request uses (cached_until_change).
+request_reads = contextvars.ContextVar("pagecache_request_reads", default=None)
 
 
 def depends_on(*keys):
@@ -323,13 +326,9 @@ def cached_until_change(name, compute, *, scope="posts"):
         current.narrowed.difference_update(keys)
     try:
         digest = hashlib.sha256(name.encode()).hexdigest()
-        if current is not None:
-            generation, number = current.generation, current.number
-        else:
-            generation, number = state()
+        generation, number, known = request_state()
         key = f"data:{generation.token}:{digest}"
         # The value and, the first time in a request, its keys' versions: one round trip.
-        known = current.versions if current is not None else {}
         names = {version_key(generation.token, name): name for name in keys - known.keys()}
         found = cache.get_many([key, *names])
         known.update({names[name]: version for name, version in found.items() if name in names})
@@ -346,6 +345,73 @@ def cached_until_change(name, compute, *, scope="posts"):
     except Exception:
         logger.exception("cache unavailable: %s not stored", name)
     return value
+
+
+def request_state():
+    """(generation, retirement number, versions read so far) for the request being served: the
+    ones a cached request read when it began, else read once when the request first asks (a
+    value stored with that number is never older than it says), else (outside a request)
+    now."""
+    current = recording.get()
+    if current is not None:
+        return current.generation, current.number, current.versions
+    reads = request_reads.get()
+    if reads is None:
+        return *state(), {}
+    if "state" not in reads:
+        reads["state"] = state()
+    return *reads["state"], reads.setdefault("versions", {})
+
+
+def kept_fragments(names):
+    """{name: value} of the fragments stored by keep_fragments() under `names` that are still
+    fresh: none of their keys retired since the request that made them began (the page
+    cache's own rule, so a fragment is exactly as fresh as a page). The page being rendered
+    depends on their keys as if it had read their rows. Two round trips at most."""
+    if not names:
+        return {}
+    try:
+        generation, _number, known = request_state()
+        stored = {name: f"kept:{generation.token}:{digest_of(name)}" for name in names}
+        found = cache.get_many(list(stored.values()))
+        entries = {name: found[key] for name, key in stored.items() if key in found}
+        wanted = {key for _number, keys, _value in entries.values() for key in keys}
+        is_fresh(generation.token, 0, wanted - known.keys(), known=known)  # one read for all
+    except Exception:
+        logger.exception("cache unavailable: fragments made without it")
+        return {}
+    fresh = {}
+    for name, (number, keys, value) in entries.items():
+        if all(known.get(key, number + 1) <= number for key in keys):
+            depends_on(*keys)
+            fresh[name] = value
+    return fresh
+
+
+def keep_fragments(made):
+    """Store {name: (value, keys)}: each value until a retirement of one of its keys (or a new
+    generation: "posts" and everything), for kept_fragments(). A value whose keys were
+    retired while this request ran is not stored: it may already be out of date."""
+    if not made:
+        return
+    try:
+        generation, number, _known = request_state()
+        every_key = {key for _value, keys in made.values() for key in keys}
+        if not give_versions(generation.token, number, every_key):
+            return
+        cache.set_many(
+            {
+                f"kept:{generation.token}:{digest_of(name)}": (number, frozenset(keys), value)
+                for name, (value, keys) in made.items()
+            },
+            settings.BLOG_PAGE_CACHE_SECONDS,
+        )
+    except Exception:
+        logger.exception("cache unavailable: fragments not kept")
+
+
+def digest_of(name):
+    return hashlib.sha256(name.encode()).hexdigest()
 
 
 def purge_by_xkey(keys):
@@ -479,7 +545,11 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         if not request_is_cacheable(request):
-            response = self.get_response(request)
+            reset = request_reads.set({})
+            try:
+                response = self.get_response(request)
+            finally:
+                request_reads.reset(reset)
             # A page made for this reader alone must not be kept by a shared cache; anything
             # else (media, static, the page cache switched off) keeps its own headers.
             if is_personal(request) and "Cache-Control" not in response:

@@ -191,11 +191,7 @@ class PostQuerySet(models.QuerySet):
 
     def with_tags(self):
         """Each post's tags prefetched in the order the author gave them (Post.tag_list)."""
-        return self.prefetch_related(
-            models.Prefetch(
-                "tagged_items", queryset=TaggedPost.objects.select_related("tag").order_by("id")
-            )
-        )
+        return self.prefetch_related(tags_in_order())
 
     def has_several_authors(self):
         """More than one person wrote these posts (a byline then tells them apart)."""
@@ -320,6 +316,18 @@ def unique_slug(base, is_taken):
         number += 1
         candidate = f"{base[: 200 - len(str(number)) - 1]}-{number}"
     return candidate
+
+
+def tags_in_order():
+    """The prefetch of a post's tags in the order the author gave them (Post.tag_list)."""
+    return models.Prefetch(
+        "tagged_items", queryset=TaggedPost.objects.select_related("tag").order_by("id")
+    )
+
+
+def entry_prefetches():
+    """What an entry shows of its post beyond the row: its tags, its pictures."""
+    return (tags_in_order(), "images")
 
 
 def post_cache_key(pk):

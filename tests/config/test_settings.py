@@ -83,7 +83,7 @@ def test_redis_url_switches_the_cache_to_redis():
     cache = json.loads(
         load_settings(SECRET_KEY="x" * 50, REDIS_URL="redis://127.0.0.1:6379/3").stdout
     )["cache"]
-    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["BACKEND"] == "config.cache.RedisCache"
     assert cache["LOCATION"] == "redis://127.0.0.1:6379/3"
 
 

@@ -1,0 +1,28 @@
+"""Django's Redis cache with one client per connection pool.
+
+Django's backend makes a new `redis.Redis` for every cache operation (its table of about 200
+response callbacks included: 0.1 to 0.3 ms each); a page reads the cache ten times or more. A
+client is safe to share between calls and threads (each command takes a connection from the
+pool), and the pool reconnects after a fork, so one client per pool is kept instead.
+"""
+
+from django.core.cache.backends import redis
+
+
+class ReusedClientRedisCacheClient(redis.RedisCacheClient):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
+class RedisCache(redis.RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient

@@ -1,0 +1,69 @@
+"""Fragments kept by the page cache's own rule (pagecache.kept_fragments): a fragment is used
+while none of its keys was retired after the request that made it began, so it is exactly as
+fresh as a cached page would be; a listing whose posts did not change reads nothing but its
+page of posts."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+import pagecache
+from tests.factories import make_picture, make_post
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def page_cache_off(settings):
+    settings.BLOG_PAGE_CACHE = False
+
+
+def test_a_kept_fragment_is_used_until_one_of_its_keys_retires():
+    pagecache.keep_fragments({"piece": ("<p>one</p>", {"post:1", "comments:1"})})
+    assert pagecache.kept_fragments(["piece"]) == {"piece": "<p>one</p>"}
+    pagecache.retire("post:2")  # another post: still fresh
+    assert pagecache.kept_fragments(["piece"]) == {"piece": "<p>one</p>"}
+    pagecache.retire("comments:1")
+    assert pagecache.kept_fragments(["piece"]) == {}
+
+
+def test_a_new_generation_drops_every_kept_fragment():
+    pagecache.keep_fragments({"piece": ("<p>one</p>", {"post:1"})})
+    pagecache.retire("posts")
+    assert pagecache.kept_fragments(["piece", "never-kept"]) == {}
+
+
+def test_a_fragment_whose_key_retired_while_it_was_made_is_not_kept():
+    reads = pagecache.request_reads.set({})  # a request: its state read when it first asks
+    try:
+        assert pagecache.kept_fragments(["piece"]) == {}  # the request begins here
+        pagecache.retire("post:1")  # a change commits while the piece is being made
+        pagecache.keep_fragments({"piece": ("<p>old</p>", {"post:1"})})
+    finally:
+        pagecache.request_reads.reset(reads)
+    assert pagecache.kept_fragments(["piece"]) == {}
+
+
+def test_a_page_using_a_kept_fragment_depends_on_its_keys():
+    pagecache.keep_fragments({"piece": ("<p>one</p>", {"post:7", "comments:7"})})
+    made = pagecache.Recording(*pagecache.state())
+    reset = pagecache.recording.set(made)
+    try:
+        pagecache.kept_fragments(["piece"])
+    finally:
+        pagecache.recording.reset(reset)
+    assert {"post:7", "comments:7"} <= made.keys
+
+
+def test_a_listing_whose_posts_did_not_change_reads_no_tags_pictures_or_related_posts(client):
+    for number in range(3):
+        post = make_post(title=f"Kilo notes {number}", tags=["kilo", "openstack"])
+    make_picture(post=post)
+    first = client.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get("/")
+    read = " ".join(query["sql"] for query in queries)
+    assert second.content == first.content
+    assert "taggit_tag" not in read
+    assert "blog_postimage" not in read
+    assert "blog_post" in read  # the page of posts itself is read every time
