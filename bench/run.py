@@ -21,6 +21,11 @@ In one run it
      then 32 people comment at the same moment (bench/stream.py);
    - `import`: exporting and importing a WXR file (10,000 posts with 100,000 comments at the large
      size, 1,000 with 10,000 at the small one), as bench/import_wxr.sh does;
+   - `wordpress`: each page uncached beside WordPress's page of the same kind, one after the
+     other in the same run: Debian's WordPress on a classic theme holding the same posts and
+     comments, php-fpm with as many children as gunicorn has workers, behind nginx
+     (bench/wordpress.py; it installs Debian's packages when missing, and needs MariaDB on
+     127.0.0.1:3306, root without a password);
 3. writes a table per part and a line per target into docs/performance.md, each part between its
    own markers (a run of some parts leaves the others' figures alone).
 Needs wrk, nginx and varnishd with xkey (apt-get install wrk nginx varnish varnish-modules),
@@ -49,7 +54,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # bench.stream, tools.varnish
 
-from bench import stream  # noqa: E402
+from bench import stream, wordpress  # noqa: E402
 
 PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
 GUNICORN = str(Path(PY).parent / "gunicorn")
@@ -61,7 +66,7 @@ NGINX_WORKERS = 1
 CONNECTIONS = 32
 SIZES = {"large": (100_000, 1_000_000), "small": (1_000, 10_000)}
 IMPORT_SIZES = {"large": (10_000, 100_000), "small": (1_000, 10_000)}
-PARTS = ("pages", "search", "stream", "import")
+PARTS = ("pages", "search", "stream", "import", "wordpress")
 STREAM_POSTS = (30, 3_000)  # comments on the post being commented on
 BURST = 32  # commenters sending at the same moment
 # A narrow search in generated data: 98 matches at 100,000 posts, 2 at 1,000 (bench/search.py's
@@ -751,6 +756,109 @@ def import_report(results, sizes, generated):
     return "\n".join(lines)
 
 
+# Part 5: against WordPress.
+
+
+def measure_wordpress(database, seconds, urls):
+    """Each page of ours and WordPress's page of the same kind, uncached, one after the other."""
+    port = free_port()
+    our_settings = in_django(database, wordpress.OUR_SETTINGS)
+    setup = wordpress.ensure_filled(database, PG, f"http://127.0.0.1:{port}", our_settings)
+    pairs = wordpress.equivalents(urls)
+    result = {"setup": setup, "pairs": pairs, "ours": {}, "wordpress": {}}
+    print(f"Uncached, ours and WordPress's, {database}:", flush=True)
+    with gunicorn(database, page_cache=False), wordpress.serving(port, WORKERS):
+        wait_for(f"http://127.0.0.1:{port}/")
+        result["shown"] = wordpress.compare(PORT, port, pairs)
+        for name, (ours, theirs) in pairs.items():
+            result["ours"][name] = wrk(ours, seconds)
+            result["wordpress"][name] = wrk(theirs, seconds, port=port)
+            print(
+                f"  {name:34} {result['ours'][name][0]:8.0f} {result['wordpress'][name][0]:8.0f}"
+                " req/s",
+                flush=True,
+            )
+    result["skipped"] = [name for name in urls if name not in pairs]
+    return result
+
+
+def wordpress_report(results, sizes, seconds):
+    setup = results[sizes[0]]["setup"]
+    ours = setup["settings"]
+    lines = [
+        f"Measured {datetime.date.today():%Y-%m-%d} by `{command()}` ({seconds} s of wrk per "
+        f"row, {CONNECTIONS} connections, each of our pages and then WordPress's page of the same "
+        f"kind; load average when the run began {load()}). Ours: gunicorn with {WORKERS} sync "
+        "workers answering wrk itself, the page cache off (every request rendered from "
+        "PostgreSQL; Redis holds the fragments it reuses). WordPress "
+        f"{setup['wordpress']} from Debian's packages with its classic theme {setup['theme']} "
+        f"as installed (its default footer widgets), PHP {setup['php']} with opcache as Debian "
+        f"ships it ({setup['opcache']}), php-fpm with a static pool of {WORKERS} children "
+        f"behind nginx (1 worker, FastCGI over a Unix socket), MariaDB {setup['mariadb']}, no "
+        "page cache and no object cache, WP-Cron off "
+        "(no request to itself during a measurement); permalinks "
+        "`/%year%/%monthnum%/%day%/%postname%/` and our page sizes: "
+        f"{ours['posts_per_page']} posts a page, {ours['posts_per_rss']} in the posts feed, "
+        f"{ours['comments_per_rss']} in the comments feed, {ours['search_per_page']} search "
+        f"results a page, threaded comments {ours['thread_comments_depth']} levels deep, "
+        f"{ours['comments_per_page']} top-level comments a page ({ours['comment_order']} "
+        "first); the last two by a must-use plugin bench/wordpress.py writes. It holds the same "
+        "posts (ids, titles, slugs, stored HTML, dates, authors, tags, our paths as nested "
+        "categories) and comments (ids, statuses, threads), filled from our database through "
+        "WordPress's functions by bench/wordpress.php. Before measuring, each page of each site "
+        "answered 200 itself (no redirect, not a page of nothing found); the last column counts "
+        "the posts (entries and feed items, by permalink; a lone post by its title) and the "
+        "comments (by id) ours shows that WordPress's page shows too.",
+        "",
+    ]
+    targets = []
+    for size in sizes:
+        result = results[size]
+        posts, comments = result["setup"]["posts"], result["setup"]["comments"]
+        lines += [
+            f"**{posts:,} posts / {comments:,} comments:**",
+            "",
+            "| page | ours req/s (p50 / p99 ms) | WordPress req/s (p50 / p99 ms) "
+            "| ours ÷ WordPress | on both: posts, comments |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+        for name in result["pairs"]:
+            ours, theirs = result["ours"][name], result["wordpress"][name]
+            shown = result["shown"][name]
+            lines.append(
+                f"| {name} | {cell(ours)} | {cell(theirs)} | {ratio(ours, theirs)} "
+                f"| {'/'.join(map(str, shown['posts']))}, "
+                f"{'/'.join(map(str, shown['comments']))} |"
+            )
+        lines += [
+            "",
+            "Pages measured (ours, WordPress's): "
+            + ", ".join(
+                f"{name} `{ours}` `{theirs}`" for name, (ours, theirs) in result["pairs"].items()
+            )
+            + "."
+            + (
+                f" Not compared (WordPress has no such page): {', '.join(result['skipped'])}."
+                if result["skipped"]
+                else ""
+            ),
+            "",
+        ]
+        rates = {
+            name: result["ours"][name][0] / result["wordpress"][name][0] for name in result["pairs"]
+        }
+        lowest = min(rates, key=rates.get)
+        targets.append(
+            verdict(
+                rates[lowest] >= 3,
+                f"{posts:,} posts: every page type ≥ 3 {TIMES} WordPress uncached: lowest "
+                f"{lowest} {rates[lowest]:.2f}",
+            )
+        )
+    lines += ["| target | result |", "| --- | --- |", *targets]
+    return "\n".join(lines)
+
+
 # Writing it down.
 
 
@@ -775,6 +883,7 @@ def write(part, report):
             "search": "### Search",
             "stream": "### Reading while comments arrive",
             "import": "### Generating and importing",
+            "wordpress": "### Uncached, against WordPress",
         }[part]
         if START not in text:
             text += f"\n## Measured by bench/run.py\n\n{START}\n{END}\n"
@@ -800,7 +909,7 @@ def main():
             sys.exit(f"{tool} is needed (apt-get install {tool})")
     VAR.mkdir(exist_ok=True)
     generated = {}
-    if {"pages", "stream"} & set(parts):
+    if {"pages", "stream", "wordpress"} & set(parts):
         manage(site_env("bench_large", page_cache=True), "collectstatic", "--noinput")
     if {"pages", "search", "stream"} & set(parts):
         for size in sizes:
@@ -810,7 +919,9 @@ def main():
             path = generation_record(f"bench_{size}")
             generated[f"bench_{size}"] = json.loads(path.read_text()) if path.exists() else None
     url_sets = {
-        size: page_urls(f"bench_{size}") for size in sizes if "pages" in parts or "stream" in parts
+        size: page_urls(f"bench_{size}")
+        for size in sizes
+        if {"pages", "stream", "wordpress"} & set(parts)
     }
     reports = {}
     if "pages" in parts:
@@ -826,6 +937,11 @@ def main():
     if "import" in parts:
         results = {size: measure_import(size) for size in sizes}
         reports["import"] = import_report(results, sizes, generated)
+    if "wordpress" in parts:
+        results = {
+            size: measure_wordpress(f"bench_{size}", seconds, url_sets[size]) for size in sizes
+        }
+        reports["wordpress"] = wordpress_report(results, sizes, seconds)
     for part, report in reports.items():
         print(f"\n{report}\n")
         if not args.no_write:
