@@ -6,14 +6,19 @@ from django.core import signing
 from django.db.models import Count, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
-from pagecache import cached_until_change, depends_on, narrows
+from pagecache import cached_until_change, depends_on, keep_fragments, kept_fragments, narrows
 
-from .fragments import add_entry_html, year_titles_html
+from .fragments import add_entry_html, code_digest, template_digest, year_titles_html
 from .models import (
     LINK_FIELDS,
     Path,
@@ -21,6 +26,7 @@ from .models import (
     TaggedPost,
     comments_cache_key,
     entry_prefetches,
+    post_cache_key,
     post_from_share_token,
     related_posts_of,
 )
@@ -107,13 +113,8 @@ def archive(request, year, month=None, day=None):
         )
         if not context["months"]:
             raise Http404("Nothing was published that year.")
-        titles = list(
-            posts.order_by("published_at", "id").only(*LINK_FIELDS)[: YEAR_AT_A_GLANCE + 1]
-        )
-        context["year_titles"] = titles[:YEAR_AT_A_GLANCE]
-        context["year_is_long"] = len(titles) > YEAR_AT_A_GLANCE
         narrows("comments")  # titles by day, no comment or count
-        context["year_titles_html"] = year_titles_html(context["year_titles"])
+        context.update(year_titles(posts, start.year))
         return render(request, "blog/year_archive.html", context)
     if period == "month":
         context["days"] = posts.day_counts()
@@ -124,6 +125,33 @@ def archive(request, year, month=None, day=None):
         empty_is_404=True,  # a period without posts has no page
         **context,
     )
+
+
+def year_titles(posts, year):
+    """A year's titles under their months and days (the first YEAR_AT_A_GLANCE), kept whole
+    by the page cache's rule (pagecache.kept_fragments) under each title's post; read and
+    rendered (or found by a digest of what they show) when one of them changed."""
+    zone = timezone.get_current_timezone_name()
+    name = f"year-titles:{year}:{code_digest()}:{template_digest('blog/_year_titles.html')}:{zone}"
+    kept = kept_fragments([name])
+    if name in kept:
+        value = kept[name]
+    else:
+        titles = list(
+            posts.order_by("published_at", "id").only(*LINK_FIELDS)[: YEAR_AT_A_GLANCE + 1]
+        )
+        shown = titles[:YEAR_AT_A_GLANCE]
+        value = {
+            "html": str(year_titles_html(shown)),
+            "count": len(shown),
+            "is_long": len(titles) > YEAR_AT_A_GLANCE,
+        }
+        keep_fragments({name: (value, {post_cache_key(post.pk) for post in shown})})
+    return {
+        "year_titles_html": mark_safe(value["html"]),  # our own template's output
+        "year_titles_count": value["count"],
+        "year_is_long": value["is_long"],
+    }
 
 
 def neighbours(posts, start, end, period, path=None):
@@ -168,22 +196,17 @@ def post_detail(request, year, month, day, slug, *, extra_context=None):
     template adds: the comments app's section; `extra_context` is what a page under the
     permalink, such as a page of comments, passes to it)."""
     posts = Post.objects.reachable().filter(kind=Post.Kind.POST).at(year, month, day, slug)
-    post = get_object_or_404(for_entries(posts))
+    post = get_object_or_404(posts.select_related("author", "path"))
     narrows("comments", comments_cache_key(post.pk))  # its own comments, none other
-    picture = next(iter(post.images.all()), None)
+    show_byline = has_several_authors()
+    parts = permalink_parts(post, show_byline)
+    picture = parts["picture"]
     context = {
         "post": post,
-        "show_byline": has_several_authors(),
+        "show_byline": show_byline,
+        "parts": parts,
         "share_picture": picture
-        and {  # og:image wants an absolute address
-            "url": request.build_absolute_uri(picture.display.url),
-            "width": picture.width,
-            "height": picture.height,
-            "alt": picture.alt,
-        },
-        "related_posts": post.related_posts(),
-        "previous_post": post.neighbour(newer=False),
-        "next_post": post.neighbour(newer=True),
+        and {**picture, "url": request.build_absolute_uri(picture["url"])},  # og:image
         **(extra_context or {}),
     }
     response = render(request, "blog/post_detail.html", context)
@@ -191,6 +214,63 @@ def post_detail(request, year, month, day, slug, *, extra_context=None):
         endpoint = request.build_absolute_uri(reverse(settings.BLOG_WEBMENTION_ENDPOINT))
         response["Link"] = f'<{endpoint}>; rel="webmention"'
     return response
+
+
+def permalink_parts(post, show_byline):
+    """The parts of a post's page that only the post, its number of comments, its related
+    posts and its neighbours change: the article with its related posts (and the description
+    and picture its head shows), and the links to the previous and next posts. Kept whole by
+    the page cache's rule (pagecache.kept_fragments), each under the keys of what it shows; a
+    part not kept is read (tags, pictures, related posts; the neighbours) and rendered."""
+    code = template_digest("blog/_post_article.html", "blog/_post_neighbours.html")
+    zone = timezone.get_current_timezone_name()
+    names = {
+        "article": f"article:{post.pk}:{code_digest()}:{code}:{zone}:{show_byline}",
+        "neighbours": f"neighbours:{post.pk}:{code_digest()}:{code}",
+    }
+    kept = kept_fragments(list(names.values()))
+    made = {}
+    if names["article"] not in kept:
+        prefetch_related_objects([post], *entry_prefetches())
+        related = post.related_posts()
+        picture = next(iter(post.images.all()), None)
+        context = {"post": post, "show_byline": show_byline, "related_posts": related}
+        made[names["article"]] = (
+            {
+                "article": render_to_string("blog/_post_article.html", context),
+                "description": Truncator(strip_tags(post.excerpt_html or post.body_html)).words(
+                    40, truncate=" …"
+                ),
+                "picture": picture
+                and {
+                    "url": picture.display.url,
+                    "width": picture.width,
+                    "height": picture.height,
+                    "alt": picture.alt,
+                },
+            },
+            {
+                post_cache_key(post.pk),
+                comments_cache_key(post.pk),  # the count in its footer
+                *(post_cache_key(other.pk) for other in related),
+            },
+        )
+    if names["neighbours"] not in kept:
+        previous, following = post.neighbour(newer=False), post.neighbour(newer=True)
+        context = {"previous_post": previous, "next_post": following}
+        made[names["neighbours"]] = (
+            render_to_string("blog/_post_neighbours.html", context),
+            {post_cache_key(other.pk) for other in (previous, following) if other is not None},
+        )
+    keep_fragments(made)
+    found = {**kept, **{name: value for name, (value, _keys) in made.items()}}
+    article = found[names["article"]]
+    # Our own templates' output: every value in it was escaped when it was rendered.
+    return {
+        **article,
+        "article": mark_safe(article["article"]),
+        "neighbours": mark_safe(found[names["neighbours"]]),
+    }
 
 
 def page_detail(request, page):

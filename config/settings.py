@@ -91,7 +91,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
 ]
 # Form widgets render with the templates above, so that templates/ can hold our own widgets.
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+FORM_RENDERER = "config.forms.QuickWidgetRenderer"  # Django's, simple widgets without templates
 
 MIDDLEWARE = [
     "config.client_address.ClientAddressMiddleware",

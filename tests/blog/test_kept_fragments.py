@@ -6,6 +6,7 @@ page of posts."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 import pagecache
 from tests.factories import make_picture, make_post
@@ -67,3 +68,24 @@ def test_a_listing_whose_posts_did_not_change_reads_no_tags_pictures_or_related_
     assert "taggit_tag" not in read
     assert "blog_postimage" not in read
     assert "blog_post" in read  # the page of posts itself is read every time
+
+
+def test_a_long_year_says_how_many_of_its_titles_it_shows_warm_or_cold(client, monkeypatch):
+    monkeypatch.setattr("blog.views.YEAR_AT_A_GLANCE", 2)
+    for day in (3, 4, 5):
+        make_post(title=f"Day {day}", published_at=timezone.now().replace(year=2021, day=day))
+    pages = [client.get("/2021/").text for _ in range(2)]
+    assert pages[0] == pages[1]
+    assert "these are the first 2 titles" in pages[1]
+    assert "Day 4" in pages[1]
+    assert "Day 5" not in pages[1]
+
+
+def test_a_warm_year_archive_reads_none_of_its_titles(client):
+    for day in (3, 4, 5):
+        make_post(title=f"Day {day}", published_at=timezone.now().replace(year=2021, day=day))
+    client.get("/2021/")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/2021/").text
+    assert "Day 5" in page
+    assert not any('"blog_post"."title"' in query["sql"] for query in queries)
