@@ -13,13 +13,15 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST, require_safe
 
 from blog.fragments import cached_html, digest_key, template_digest
-from blog.models import Path, Post
+from blog.models import Path, Post, comments_cache_key, post_cache_key
 from blog.pagination import page_or_404
 from blog.views import post_detail
 from config.client_address import client_address
+from pagecache import keep_fragments, kept_fragments
 
 from .forms import CommentForm, held_comment_ids, remember_commenter
 from .models import Comment, ModerationRule, Rejected
@@ -97,10 +99,41 @@ def comment_page(request, year, month, day, slug, number):
 
 
 def add_recent_html(comments):
-    """Give each comment of the recent comments page its rendered item as `recent_html`, kept
-    in the cache under a digest of everything it shows (blog.fragments)."""
+    """Give each comment of the recent comments page its rendered item as `recent_html`: kept
+    whole until its post's comments or the post change (pagecache.kept_fragments: none of
+    them read again), else read with its post and its place in the threads and found in the
+    cache under a digest of everything it shows (blog.fragments), else rendered."""
     code = template_digest("comments/_recent_comment.html")
     zone = timezone.get_current_timezone_name()
+    names = {comment.pk: f"recent-comment:{comment.pk}:{code}:{zone}" for comment in comments}
+    kept = kept_fragments(list(names.values()))
+    for comment in comments:
+        if names[comment.pk] in kept:
+            comment.recent_html = mark_safe(kept[names[comment.pk]])  # our template's output
+    missing = [comment for comment in comments if not hasattr(comment, "recent_html")]
+    if not missing:
+        return
+    full = (
+        Comment.objects.filter(pk__in=[comment.pk for comment in missing])
+        .select_related("post")
+        .with_thread_position()
+        .in_bulk()
+    )
+    for comment in missing:
+        comment.recent_html = digest_recent_html(full[comment.pk], code, zone)
+    keep_fragments(
+        {
+            names[comment.pk]: (
+                str(comment.recent_html),
+                {comments_cache_key(comment.post_id), post_cache_key(comment.post_id)},
+            )
+            for comment in missing
+        }
+    )
+
+
+def digest_recent_html(comment, code, zone):
+    """One item of the recent comments, from the cache under a digest of what it shows."""
 
     def key(comment):
         shown = (comment.pk, comment.author_name, comment.created_at, comment.body_html)
@@ -110,13 +143,14 @@ def add_recent_html(comments):
         )
 
     cached_html(
-        comments,
+        [comment],
         key=key,
         render=lambda comment: render_to_string(
             "comments/_recent_comment.html", {"comment": comment}
         ),
         attribute="recent_html",
     )
+    return comment.recent_html
 
 
 def show_form_again(request, post, form, *, preview=None, status=200):
@@ -201,7 +235,8 @@ def exceeds_rate(request, email, *, previews=False):
 
 @require_safe
 def recent_comments(request):
-    comments = Comment.objects.public().select_related("post").with_thread_position().recent()
+    # Only which comments are on the page; what each shows is kept (add_recent_html).
+    comments = Comment.objects.public().recent().only("pk", "post_id")
     posts = Post.objects.published()
     path = request.GET.get("path", "").strip()
     if path:

@@ -45,8 +45,10 @@ def test_permalink_queries_do_not_grow_with_comments(
 
 
 BUDGETS = {
-    "/comments/": 2,  # count, the page of comments with their posts
-    "/comments/?path=/diary": 4,  # + the path, + whether anything under it is published
+    # count, which comments are on the page, those not kept (comments.views.add_recent_html)
+    # with their posts and places in the threads
+    "/comments/": 3,
+    "/comments/?path=/diary": 5,  # + the path, + whether anything under it is published
     "/comments/feed/": 1,
     "/comments/feed/atom/": 1,
     "/diary/comments/feed/": 3,  # + the path, + whether anything under it is published
@@ -68,3 +70,16 @@ def test_comment_listing_and_feed_queries_do_not_grow(
     with django_assert_num_queries(budget):
         response = client.get(url)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 200])
+def test_recent_comments_already_kept_read_only_which_are_on_the_page(
+    client, db, django_assert_num_queries, count, settings
+):
+    settings.BLOG_PAGE_CACHE = False  # rendered each time: what is measured is the rendering
+    post = make_post(path="/diary")
+    add_comments(post, count, threaded=True)
+    first = client.get("/comments/")
+    with django_assert_num_queries(1):  # the count and every item are kept
+        second = client.get("/comments/")
+    assert second.content == first.content
