@@ -1,13 +1,17 @@
 """RSS and Atom feeds of approved comments: the whole site, one post, one path."""
 
+import datetime
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from blog.feeds import AtomWithContent, RssWithHub, SiteFeed, atom
-from blog.models import Path, Post, comments_cache_key
-from pagecache import narrows
+from blog.fragments import code_digest
+from blog.models import Path, Post, comments_cache_key, post_cache_key
+from pagecache import keep_fragments, kept_fragments, narrows
 
 from .models import Comment
 
@@ -46,6 +50,23 @@ class RssWithThreading(RssWithHub):
         add_in_reply_to(handler, item)
 
 
+@dataclass(frozen=True)
+class FeedComment:
+    """A comment as its feed item shows it (CommentFeed.facts)."""
+
+    pk: int
+    created_at: datetime.datetime
+    post_title: str
+    author_name: str
+    author_link: str | None
+    link: str
+    body_html: str
+    in_reply_to: tuple | None
+
+    def get_absolute_url(self):
+        return self.link
+
+
 class CommentFeed(SiteFeed):
     """The newest approved comments on published posts."""
 
@@ -55,9 +76,44 @@ class CommentFeed(SiteFeed):
         return Comment.objects.public()
 
     def items(self, obj):
-        comments = self.comments(obj).select_related("post", "parent").with_thread_position()
-        comments = comments.recent()
-        return self.add_feed_html(list(comments[:FEED_LENGTH]))
+        """The newest comments as FeedComments: each kept whole until its post or the post's
+        comments change (pagecache.kept_fragments), else read with its post, its parent and
+        its place in the threads."""
+        shown = list(self.comments(obj).recent().values_list("pk", "post_id")[:FEED_LENGTH])
+        names = {pk: f"feed-comment:{pk}:{self.site_url}:{code_digest()}" for pk, _post in shown}
+        kept = kept_fragments(list(names.values()))
+        missing = [pk for pk, _post in shown if names[pk] not in kept]
+        if missing:
+            full = Comment.objects.filter(pk__in=missing).select_related("post", "parent")
+            comments = self.add_feed_html(list(full.with_thread_position()))
+            made = {
+                names[comment.pk]: (
+                    self.facts(comment),
+                    {comments_cache_key(comment.post_id), post_cache_key(comment.post_id)},
+                )
+                for comment in comments
+            }
+            keep_fragments(made)
+            kept.update({name: facts for name, (facts, _keys) in made.items()})
+        return [FeedComment(**kept[names[pk]]) for pk, _post in shown if names[pk] in kept]
+
+    def facts(self, comment):
+        """What the feed says of a comment (a FeedComment's fields)."""
+        in_reply_to = None
+        if comment.parent_id:
+            # A reply's parent is in the same thread, so on the same page.
+            parent_url = f"{self.site_url}{comment.page_url()}#comment-{comment.parent_id}"
+            in_reply_to = (self.guid(comment.parent), parent_url)
+        return {
+            "pk": comment.pk,
+            "created_at": comment.created_at,
+            "post_title": comment.post.display_title,
+            "author_name": comment.author_name,
+            "author_link": comment.safe_url or None,
+            "link": comment.get_absolute_url(),
+            "body_html": self.entry_html(comment, comment.body_html),
+            "in_reply_to": in_reply_to,
+        }
 
     def title(self, obj):
         return f"{settings.BLOG_TITLE}: all comments"
@@ -69,19 +125,19 @@ class CommentFeed(SiteFeed):
         return reverse("comments:recent")
 
     def item_title(self, comment):
-        return f"Comment on {comment.post.display_title} by {comment.author_name}"
+        return f"Comment on {comment.post_title} by {comment.author_name}"
 
     def item_link(self, comment):
-        return comment.get_absolute_url()
+        return comment.link
 
     def item_description(self, comment):
-        return self.entry_html(comment, comment.body_html)
+        return comment.body_html
 
     def item_author_name(self, comment):
         return comment.author_name
 
     def item_author_link(self, comment):
-        return comment.safe_url or None
+        return comment.author_link
 
     def item_pubdate(self, comment):
         return comment.created_at
@@ -95,11 +151,9 @@ class CommentFeed(SiteFeed):
         return f"tag:{self.host},{comment.created_at.date().isoformat()}:comment:{comment.pk}"
 
     def item_extra_kwargs(self, comment):
-        extra = {"content_html": self.entry_html(comment, comment.body_html)}
-        if comment.parent_id:
-            # A reply's parent is in the same thread, so on the same page.
-            parent_url = f"{self.site_url}{comment.page_url()}#comment-{comment.parent_id}"
-            extra["in_reply_to"] = (self.guid(comment.parent), parent_url)
+        extra = {"content_html": comment.body_html}
+        if comment.in_reply_to:
+            extra["in_reply_to"] = comment.in_reply_to
         return extra
 
 

@@ -65,3 +65,24 @@ def test_the_recent_comments_page_shows_a_retitled_post_by_its_new_title(client,
     page = client.get("/comments/").text
     assert "New name" in page
     assert "Old name" not in page
+
+
+@pytest.mark.parametrize("feed", ["/comments/feed/", "/comments/feed/atom/", "POST/feed/"])
+def test_the_comment_feeds_show_an_edit_a_retitled_post_and_a_new_reply_at_once(
+    client, db, feed
+):
+    post = make_post(title="Discussed")
+    comment = make_comment(post=post, body="Typo teh.")
+    url = feed.replace("POST/", post.get_absolute_url())
+    assert "Typo teh." in client.get(url).text
+    comment.body = "Typo fixed, ελληνικά."
+    comment.save()
+    assert "Typo fixed, ελληνικά." in client.get(url).text
+    post.title = "Discussed again"
+    post.save()
+    assert "Discussed again" in client.get(url).text or feed.startswith("POST")
+    reply = make_comment(post=post, parent=comment, body="Quite right.")
+    text = client.get(url).text
+    assert "Quite right." in text
+    assert f"#comment-{comment.pk}" in text  # the reply says what it answers
+    assert reply.pk
