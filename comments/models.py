@@ -141,6 +141,17 @@ class CommentQuerySet(models.QuerySet):
             announce_approved(newly_approved)
         return changed
 
+    def delete(self):
+        """Delete every comment here (and their replies), keeping their posts' counts right
+        (the admin's "delete selected" comes here, not through Comment.delete)."""
+        with transaction.atomic():
+            post_ids = set(self.values_list("post_id", flat=True))
+            lock_posts(post_ids)
+            comment_feeds_changed(self.approved().values("post"))
+            deleted = super().delete()
+            refresh_comment_counts(post_ids)
+        return deleted
+
 
 def threaded(comments):
     """Top-level comments among `comments` (in created order), in thread order, each with

@@ -26,6 +26,7 @@ from pagecache import keep_fragments, kept_fragments
 from .forms import CommentForm, held_comment_ids, remember_commenter
 from .models import Comment, ModerationRule, Rejected
 from .subscription_views import follow_from_comment
+from .threads import KEY_FIELDS, thread_page
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +89,11 @@ def comment_page(request, year, month, day, slug, number):
     if not PAGE_NUMBER.fullmatch(number):
         raise Http404("No such page of comments.")
     posts = Post.objects.published().at(year, month, day, slug)
-    post = get_object_or_404(posts.only("pk", "kind", "pub_date", "slug"))
+    post = get_object_or_404(posts.only("pk", "kind", "pub_date", "slug", *KEY_FIELDS))
     if number == "1":
         return redirect(post.get_absolute_url(), permanent=True)
     try:
-        page = Comment.objects.thread_page(post, int(number), held_comment_ids(request))
+        page = thread_page(post, int(number), held_comment_ids(request))
     except InvalidPage:
         raise Http404("No such page of comments.") from None
     return post_detail(request, year, month, day, slug, extra_context={"comment_page": page})

@@ -14,7 +14,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, router, transaction
-from django.db.models import Count, Min, OuterRef, Q, Subquery, Value, signals
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Value, signals
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -330,6 +330,9 @@ def entry_prefetches():
     return (tags_in_order(), "images")
 
 
+KEPT_BY_COMMENTS = ("comment_count", "comments_version")  # (see Post.save)
+
+
 def post_cache_key(pk):
     """The page cache's key of the pages that show post `pk` (its title, text, count...)."""
     return f"post:{pk}"
@@ -342,7 +345,11 @@ def comments_cache_key(pk):
 
 def retire_comments_of(post_ids):
     """Retire the pages that show these posts' comments or their number, and the site's
-    comment stream (/comments/ and the comment feeds), when the transaction commits."""
+    comment stream (/comments/ and the comment feeds), when the transaction commits; and give
+    the posts a new comments_version now, in the transaction that changed their comments (a
+    reader who sees the change sees the new version with it)."""
+    post_ids = set(post_ids)
+    Post.objects.filter(pk__in=post_ids).update_quietly(comments_version=F("comments_version") + 1)
     retire("comments", *(comments_cache_key(pk) for pk in post_ids))
 
 
@@ -456,6 +463,9 @@ class Post(models.Model):
     comment_count = models.PositiveIntegerField(
         default=0, editable=False, help_text="Approved comments; kept by the comments app."
     )
+    # One more at every change to the post's comments or to what their threads show
+    # (retire_comments_of): the comments app keeps a page of threads in the cache under it.
+    comments_version = models.PositiveIntegerField(default=0, editable=False)
     review_note = models.TextField(
         blank=True,
         max_length=5000,
@@ -506,12 +516,13 @@ class Post(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding and kwargs.get("update_fields") is None:
-            # The comments app keeps comment_count; a post saved from an older copy must not
-            # write back the count it loaded.
+            # The comments app keeps comment_count and comments_version; a post saved from an
+            # older copy must not write back what it loaded (an older version would bring
+            # back the threads cached under it).
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "comment_count"
+                if not field.primary_key and field.name not in KEPT_BY_COMMENTS
             ]
         # An import may bring any date: keep it inside the calendar (see EARLIEST).
         self.published_at = min(max(self.published_at, EARLIEST), LATEST)

@@ -1,14 +1,15 @@
+import re
+
 from django import template
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
-from blog.fragments import cached_html, digest_key, template_digest
 from comments.forms import CommentForm, held_comment_ids, remembered_commenter
 from comments.models import Comment, comment_page_url
+from comments.threads import thread_page
 
 register = template.Library()
+COMMENT_ID = re.compile(r"[1-9][0-9]{0,17}")  # (a bigint's digits: "²" and 10**30 are not)
 
 
 @register.inclusion_tag("comments/_section.html", takes_context=True)
@@ -22,50 +23,25 @@ def comment_section(context, post):
     form = None
     if post.comments_are_open:  # a closed post's page has no form, and no reader's token
         form = CommentForm(post=post, request=request, initial=remembered_commenter(request))
-    page = context.get("comment_page") or Comment.objects.thread_page(
-        post, 1, held_comment_ids(request)
-    )
+    threads = context.get("comment_page") or thread_page(post, 1, held_comment_ids(request))
     reply_to = request.GET.get("reply_to", "")
-    shown = list(every_comment(page.object_list))
-    if form is not None and reply_to.isdigit():
-        # Named after the comment it answers, found without another query.
-        form.replying_to = next((c for c in shown if c.pk == int(reply_to) and not c.is_held), None)
+    if form is not None and COMMENT_ID.fullmatch(reply_to):
+        # Named after the comment it answers: read only when the address names one (the
+        # threads may come from the cache).
+        form.replying_to = Comment.objects.approved().filter(post=post, pk=reply_to).first()
     if form is not None and form.replying_to is not None:
         form.initial["parent"] = form.replying_to.pk
-    add_thread_html(post, page.object_list)
+    page = threads.page
     return {
         "post": post,
-        "comments": page.object_list,
+        "threads_html": threads.threads_html,
         "page": page,
         "pages": comment_pages(post, page),
         # The reader's own held comments are shown to them, but not counted as public.
-        "held_count": sum(comment.is_held for comment in shown),
+        "held_count": threads.held_count,
         "comment_form": form,
         "request": request,
     }
-
-
-def add_thread_html(post, threads):
-    """Give each thread (a top-level comment and its replies) its rendered HTML as
-    `thread_html`, kept in the cache under a digest of everything it shows (blog.fragments)."""
-    code = template_digest("comments/_comment.html")
-    is_open = post.comments_are_open
-    zone = timezone.get_current_timezone_name()
-
-    def key(thread):
-        fields = ("pk", "parent_id", "status", "is_by_author", "author_name", "author_url")
-        fields += ("created_at", "body_html")
-        shown = [[getattr(c, name) for name in fields] for c in every_comment([thread])]
-        return digest_key("comment-thread", (code, zone, is_open, shown))
-
-    cached_html(
-        threads,
-        key=key,
-        render=lambda thread: render_to_string(
-            "comments/_comment.html", {"comment": thread, "post": post}
-        ),
-        attribute="thread_html",
-    )
 
 
 def comment_pages(post, page):
@@ -85,13 +61,6 @@ def comment_pages(post, page):
         "previous_label": "Newer comments" if newest_first else "Older comments",
         "next_label": "Older comments" if newest_first else "Newer comments",
     }
-
-
-def every_comment(thread):
-    """The comments of a thread (as Comment.objects.thread() gives it), replies too."""
-    for comment in thread:
-        yield comment
-        yield from every_comment(comment.thread_replies)
 
 
 @register.simple_tag

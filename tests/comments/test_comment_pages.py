@@ -253,6 +253,13 @@ def test_a_page_of_comments_runs_the_same_queries_and_shows_only_its_own_comment
         response = client.get(url)
     assert response.status_code == 200
     assert len(shown_ids(response)) == 15
+    # Again, rendered (not from the page cache): the post (twice for a further page: its
+    # view, then the permalink's), and nothing else; the page of threads from the cache
+    # (comments/threads.py).
+    settings.BLOG_PAGE_CACHE = False
+    with django_assert_num_queries(1 if page == 1 else 2):
+        again = client.get(url)
+    assert shown_ids(again) == shown_ids(response)
 
 
 def test_a_page_of_a_huge_thread_is_small(client, settings):

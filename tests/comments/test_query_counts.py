@@ -29,7 +29,7 @@ def add_comments(post, count, *, threaded):
 @pytest.mark.parametrize("threaded", [False, True])
 @pytest.mark.parametrize("count", [0, 200])
 def test_permalink_queries_do_not_grow_with_comments(
-    client, db, django_assert_num_queries, count, threaded
+    client, db, settings, django_assert_num_queries, count, threaded
 ):
     post = make_post(tags=["a"])
     make_post(tags=["a"])  # so that the related posts are there too
@@ -42,6 +42,13 @@ def test_permalink_queries_do_not_grow_with_comments(
         response = client.get(post.get_absolute_url())
     shown = min(count, 150 if threaded else 50)
     assert response.content.decode().count('class="comment h-entry') == shown
+    # Again, rendered (not from the page cache): the post, and nothing else; the page of
+    # threads comes whole from the cache (comments/threads.py), like the permalink's other
+    # parts (blog.views.permalink_parts).
+    settings.BLOG_PAGE_CACHE = False
+    with django_assert_num_queries(1):
+        again = client.get(post.get_absolute_url())
+    assert again.content.decode().count('class="comment h-entry') == shown
 
 
 BUDGETS = {
