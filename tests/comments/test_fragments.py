@@ -68,9 +68,7 @@ def test_the_recent_comments_page_shows_a_retitled_post_by_its_new_title(client,
 
 
 @pytest.mark.parametrize("feed", ["/comments/feed/", "/comments/feed/atom/", "POST/feed/"])
-def test_the_comment_feeds_show_an_edit_a_retitled_post_and_a_new_reply_at_once(
-    client, db, feed
-):
+def test_the_comment_feeds_show_an_edit_a_retitled_post_and_a_new_reply_at_once(client, db, feed):
     post = make_post(title="Discussed")
     comment = make_comment(post=post, body="Typo teh.")
     url = feed.replace("POST/", post.get_absolute_url())
