@@ -422,11 +422,7 @@ def pages_targets(size, result):
     cached = result["cached"]
     low = min(cached, key=lambda name: cached[name][0])
     worst_p99 = max(cached, key=lambda name: cached[name][2])
-    rendered = {
-        name: figures
-        for name, figures in result["uncached"].items()
-        if "feed" not in name and name not in ("recent comments", "search")
-    }
+    rendered = result["uncached"]  # every page type (issue 19's target)
     slow = min(rendered, key=lambda name: rendered[name][0])
     rss = max(result["rss_uncached"], result["rss_cached"])
     rows = [
@@ -442,8 +438,8 @@ def pages_targets(size, result):
         ),
         verdict(rss < 120, f"{size}: worker RSS under 120 MB: {rss:.0f} MB"),
         verdict(
-            rendered[slow][0] >= 0.5 * ceiling,
-            f"{size}: uncached permalinks and listings ≥ 0.5 {TIMES} the render ceiling: lowest "
+            rendered[slow][0] >= 0.6 * ceiling,
+            f"{size}: every page type uncached ≥ 0.6 {TIMES} the render ceiling: lowest "
             f"{slow} {rendered[slow][0] / ceiling:.2f}",
         ),
     ]

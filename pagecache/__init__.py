@@ -349,9 +349,8 @@ def cached_until_change(name, compute, *, scope="posts"):
 
 def request_state():
     """(generation, retirement number, versions read so far) for the request being served: the
-    ones a cached request read when it began, else read once when the request first asks (a
-    value stored with that number is never older than it says), else (outside a request)
-    now."""
+    ones read when it began, before any row (PageCacheMiddleware: a value stored with that
+    number is never older than it says), else (outside a request) now."""
     current = recording.get()
     if current is not None:
         return current.generation, current.number, current.versions
@@ -545,7 +544,14 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         if not request_is_cacheable(request):
-            reset = request_reads.set({})
+            # The state read before the view reads any row, as for a page kept below: a piece
+            # made from rows read before a change must not be stored as newer than it is.
+            try:
+                reads = {"state": state()}
+            except Exception:
+                logger.exception("cache unavailable: pieces of pages made without it")
+                reads = {}
+            reset = request_reads.set(reads)
             try:
                 response = self.get_response(request)
             finally:

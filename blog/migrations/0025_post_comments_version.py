@@ -3,6 +3,18 @@
 from django.db import migrations, models
 
 
+def keep_search_index_trigger(apps, schema_editor):
+    """SQLite adds a NOT NULL column by remaking the table, which drops its triggers: the one
+    that removes a deleted post's row from the search index (0019) is made again (as in 0024)."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    schema_editor.execute(
+        """CREATE TRIGGER IF NOT EXISTS blog_post_search_delete AFTER DELETE ON blog_post BEGIN
+            DELETE FROM blog_post_search WHERE rowid = old.id;
+        END"""
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("blog", "0024_post_states_and_review_note"),
@@ -14,4 +26,5 @@ class Migration(migrations.Migration):
             name="comments_version",
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
+        migrations.RunPython(keep_search_index_trigger, migrations.RunPython.noop),
     ]

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from blog.models import Post
 from comments.mentions import Mention
 from tests.factories import make_comment, make_picture, make_post, make_user
 
@@ -135,3 +136,25 @@ def test_an_author_who_changes_their_name_is_shown_by_it(client):
     ada.display_name = "Ada Lovelace"
     ada.save()
     assert ">Ada Lovelace</a>" in page(client, post)
+
+
+def test_a_change_committed_while_a_page_is_made_is_not_kept_as_newer(client, monkeypatch):
+    # The view reads the post, then (before it reads anything of the cache) another request
+    # retitles it: the article made from the old row must not be kept for the next reader.
+    post = make_post(title="Old heading")
+    from blog import views
+
+    several_authors = views.has_several_authors
+
+    def retitled_meanwhile():
+        changed = Post.objects.get(pk=post.pk)
+        changed.title = "New heading"
+        changed.save()
+        monkeypatch.setattr(views, "has_several_authors", several_authors)
+        return several_authors()
+
+    monkeypatch.setattr(views, "has_several_authors", retitled_meanwhile)
+    assert "Old heading" in page(client, post)  # made from the row it read: right for it
+    text = page(client, post)
+    assert "<title>New heading" in text
+    assert '<h1 class="p-name entry-title">New heading</h1>' in text
