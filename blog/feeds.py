@@ -1,6 +1,8 @@
 """RSS 2.0 and Atom feeds of posts: the whole site, a path, a tag, an author."""
 
 import copy
+import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -10,12 +12,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
-from pagecache import narrows
+from pagecache import keep_fragments, kept_fragments, narrows
 
 from .fragments import cached_html, code_digest, digest_key
 from .jsonfeed import JsonFeed
 from .markup import absolute_urls
-from .models import Path, Post
+from .models import Path, Post, post_cache_key
 from .views import _tags_or_404
 
 FEED_LENGTH = 20
@@ -100,6 +102,26 @@ def atom(feed_class, *, feed_type=AtomWithContent, summary=None):
     )
 
 
+@dataclass(frozen=True)
+class FeedPost:
+    """A post as its feed item shows it (PostFeed.facts), its addresses made absolute."""
+
+    pk: int
+    display_title: str
+    link: str
+    body_html: str
+    excerpt_html: str | None
+    author_name: str
+    author_link: str
+    published_at: datetime.datetime
+    updated_at: datetime.datetime
+    categories: list
+    guid: str
+
+    def get_absolute_url(self):
+        return self.link
+
+
 class PostFeed(SiteFeed):
     """The site's newest published posts; subclasses narrow `posts()` and describe themselves."""
 
@@ -107,13 +129,45 @@ class PostFeed(SiteFeed):
         return Post.objects.published()
 
     def items(self, obj):
+        """The newest posts as FeedPosts: each kept whole until it changes (its key retires, or
+        posts, paths, tags or people change: pagecache.kept_fragments), else read with its
+        author and tags."""
         narrows("comments")  # a post feed shows no comment
-        posts = self.posts(obj).select_related("author", "path").prefetch_related("tags")
-        posts = list(posts[:FEED_LENGTH])
-        if not posts and obj is not None:
+        shown = list(self.posts(obj).values_list("pk", flat=True)[:FEED_LENGTH])
+        if not shown and obj is not None:
             # A path, tag or author with drafts only (or nothing) has no public feed.
             raise Http404("Nothing published here.")
-        return self.add_feed_html(posts)
+        names = {pk: f"feed-post:{pk}:{self.host}:{self.site_url}:{code_digest()}" for pk in shown}
+        kept = kept_fragments(list(names.values()))
+        missing = [pk for pk in shown if names[pk] not in kept]
+        if missing:
+            posts = Post.objects.filter(pk__in=missing).select_related("author", "path")
+            posts = self.add_feed_html(list(posts.prefetch_related("tags")))
+            made = {names[post.pk]: (self.facts(post), {post_cache_key(post.pk)}) for post in posts}
+            keep_fragments(made)
+            kept.update({name: facts for name, (facts, _keys) in made.items()})
+        return [FeedPost(**kept[names[pk]]) for pk in shown if names[pk] in kept]
+
+    def facts(self, post):
+        """What the feeds (RSS, Atom, JSON) say of a post (a FeedPost's fields)."""
+        return {
+            "pk": post.pk,
+            "display_title": post.display_title,
+            "link": post.get_absolute_url(),
+            "body_html": self.entry_html(post, post.body_html),
+            "excerpt_html": self.entry_html(post, post.excerpt_html) or None,
+            "author_name": post.author.public_name,
+            "author_link": self.site_url + post.author.get_absolute_url(),
+            "published_at": post.published_at,
+            "updated_at": post.updated_at,
+            "categories": sorted(tag.name for tag in post.tags.all()),
+            "guid": post.feed_id(self.host),
+        }
+
+    def entry_html(self, item, html):
+        if isinstance(item, FeedPost):
+            return html  # made absolute when the post's facts were
+        return super().entry_html(item, html)
 
     def title(self, obj):
         return settings.BLOG_TITLE
@@ -128,13 +182,13 @@ class PostFeed(SiteFeed):
         return item.display_title
 
     def item_description(self, item):
-        return self.entry_html(item, item.body_html)
+        return item.body_html
 
     def item_author_name(self, item):
-        return item.author.public_name
+        return item.author_name
 
     def item_author_link(self, item):
-        return self.site_url + item.author.get_absolute_url()
+        return item.author_link
 
     def item_pubdate(self, item):
         return item.published_at
@@ -143,15 +197,15 @@ class PostFeed(SiteFeed):
         return item.updated_at
 
     def item_categories(self, item):
-        return sorted(tag.name for tag in item.tags.all())
+        return item.categories
 
     def item_guid(self, item):
-        return item.feed_id(self.host)
+        return item.guid
 
     item_guid_is_permalink = False
 
     def item_extra_kwargs(self, item):
-        return {"content_html": self.entry_html(item, item.body_html)}
+        return {"content_html": item.body_html}
 
 
 class PathPostFeed(PostFeed):

@@ -89,3 +89,30 @@ def test_a_warm_year_archive_reads_none_of_its_titles(client):
         page = client.get("/2021/").text
     assert "Day 5" in page
     assert not any('"blog_post"."title"' in query["sql"] for query in queries)
+
+
+@pytest.mark.parametrize("feed", ["/feed/", "/feed/atom/", "/feed/json/", "/tags/kilo/feed/"])
+def test_a_post_feed_shows_an_edit_a_renamed_tag_and_a_renamed_author_at_once(client, feed):
+    from taggit.models import Tag
+
+    post = make_post(title="Kilo notes", tags=["kilo"], body="Old words.")
+    assert "Old words." in client.get(feed).text
+    post.body = "New words, ελληνικά."
+    post.save()  # retires the post's own key only
+    assert "New words, ελληνικά." in client.get(feed).text
+    tag = Tag.objects.get(name="kilo")
+    tag.name = "Kilo ☁"
+    tag.save()
+    assert "Kilo ☁" in client.get(feed).text
+    post.author.display_name = "Ada Lovelace"
+    post.author.save()
+    assert "Ada Lovelace" in client.get(feed).text
+
+
+def test_a_warm_post_feed_reads_only_which_posts_are_in_it(client, django_assert_num_queries):
+    for number in range(3):
+        make_post(title=f"Kilo {number}", tags=["kilo"])
+    first = client.get("/feed/")
+    with django_assert_num_queries(1):
+        second = client.get("/feed/")
+    assert second.content == first.content
