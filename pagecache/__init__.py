@@ -308,8 +308,12 @@ def give_versions(token, number, keys):
     at `number` rendered is still fresh: no key retired since."""
     names = [version_key(token, key) for key in keys]
     present = cache.get_many(names)
-    for name in names:
-        if name not in present:
+    absent = {name: number for name in names if name not in present}
+    add_many = getattr(cache, "add_many", None)  # one round trip where the backend has it
+    if add_many is not None and absent:
+        add_many(absent, None)
+    else:
+        for name in absent:
             cache.add(name, number, None)
     return all(version <= number for version in present.values())
 
