@@ -329,9 +329,8 @@ def cached_until_change(name, compute, *, scope="posts"):
         current.keys.update(keys)
         current.narrowed.difference_update(keys)
     try:
-        digest = hashlib.sha256(name.encode()).hexdigest()
         generation, number, known = request_state()
-        key = f"data:{generation.token}:{digest}"
+        key = f"data:{generation.token}:{digest_of(name)}"
         # The value and, the first time in a request, its keys' versions: one round trip.
         names = {version_key(generation.token, name): name for name in keys - known.keys()}
         found = cache.get_many([key, *names])
@@ -362,7 +361,9 @@ def request_state():
     if reads is None:
         return *state(), {}
     if "state" not in reads:
-        reads["state"] = state()
+        # Not read when the request began (the cache did not answer): nothing shared is read
+        # or kept in this request (the callers make it from the database instead).
+        raise LookupError("the page cache's state was not read when this request began")
     return *reads["state"], reads.setdefault("versions", {})
 
 

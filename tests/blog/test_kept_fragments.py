@@ -35,9 +35,9 @@ def test_a_new_generation_drops_every_kept_fragment():
 
 
 def test_a_fragment_whose_key_retired_while_it_was_made_is_not_kept():
-    reads = pagecache.request_reads.set({})  # a request: its state read when it first asks
+    reads = pagecache.request_reads.set({"state": pagecache.state()})  # a request begins
     try:
-        assert pagecache.kept_fragments(["piece"]) == {}  # the request begins here
+        assert pagecache.kept_fragments(["piece"]) == {}
         pagecache.retire("post:1")  # a change commits while the piece is being made
         pagecache.keep_fragments({"piece": ("<p>old</p>", {"post:1"})})
     finally:
@@ -116,3 +116,14 @@ def test_a_warm_post_feed_reads_only_which_posts_are_in_it(client, django_assert
     with django_assert_num_queries(1):
         second = client.get("/feed/")
     assert second.content == first.content
+
+
+def test_a_request_that_could_not_read_the_state_when_it_began_keeps_nothing():
+    pagecache.keep_fragments({"piece": ("<p>one</p>", {"post:1"})})
+    reads = pagecache.request_reads.set({})  # the cache did not answer when it began
+    try:
+        assert pagecache.kept_fragments(["piece"]) == {}
+        pagecache.keep_fragments({"other": ("<p>two</p>", {"post:2"})})
+    finally:
+        pagecache.request_reads.reset(reads)
+    assert pagecache.kept_fragments(["piece", "other"]) == {"piece": "<p>one</p>"}
