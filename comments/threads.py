@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 THREAD_TEMPLATE = "comments/_comment.html"
 # The fields of a post its threads' cache key reads (comments_are_open reads the last three).
-KEY_FIELDS = ("comments_version", "kind", "allow_comments", "status", "published_at")
+KEY_FIELDS = ("comments_version", "created_at", "kind", "allow_comments", "status", "published_at")
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,9 @@ def thread_page_key(post, number):
         [field.name for field in fields(ThreadPage)],  # what is stored under it
         template_digest(THREAD_TEMPLATE),
         post.pk,
+        # Another database (emptied and filled again, the cache kept) may have a post of the
+        # same id and version: the moment the post was made tells them apart.
+        post.created_at,
         post.comments_version,
         number,
         threads_per_page(post),

@@ -312,3 +312,16 @@ def test_a_reply_link_names_the_comment_it_answers_with_the_threads_cached(clien
     for stranger in (held.pk, other.pk, "²", "9" * 30, "x"):
         response = client.get(f"{url}?reply_to={stranger}")
         assert response.status_code == 200 and "Leave a comment" in response.content.decode()
+
+
+def test_a_post_of_another_database_with_the_same_id_and_version_shows_its_own_threads(client):
+    # The database emptied and filled again while the cache was kept (a demo site made anew,
+    # a test database): post 1 with comments_version 1 is another post with other comments.
+    post = make_comment(body="A comment of the old database.").post
+    assert "A comment of the old database." in page_of(client, post)
+    # As the other database has it: no comment shown (changed behind the version's back).
+    Comment.objects.filter(post=post).update(status=Comment.Status.SPAM)
+    Post.objects.filter(pk=post.pk).update_quietly(
+        created_at=timezone.now() + datetime.timedelta(seconds=1), comment_count=0
+    )
+    assert "A comment of the old database." not in page_of(client, post)
