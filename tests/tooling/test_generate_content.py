@@ -182,7 +182,10 @@ def test_generating_ten_times_the_comments_does_not_take_more_memory(db):
     Post.objects.all().delete()
     large = peak_memory_of_generating(posts=20, comments=20_000, seed=3)
     assert Comment.objects.count() == 20_000
-    assert large < small * 1.25, (small, large)
+    # Held in proportion, ten times the comments would take several times the memory (5.5 MB
+    # against 30 MB before the slices); the margin is for the collector's timing, which moved
+    # the peak by a quarter on a loaded CI run (3.3 MB against 4.2 MB).
+    assert large < small * 2, (small, large)
 
 
 def test_replies_in_generated_content_know_their_thread(db):
