@@ -2,6 +2,7 @@
 
 import copy
 import datetime
+import io
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -23,7 +24,17 @@ from .views import _tags_or_404
 FEED_LENGTH = 20
 
 
-class RssWithHub(Rss201rev2Feed):
+class WrittenAtOnce:
+    """A feed generator that writes its document into the response at once: Django's writes
+    each piece of XML into it (about a thousand writes a feed, each encoded on its own)."""
+
+    def write(self, outfile, encoding):
+        document = io.StringIO()
+        super().write(document, encoding)
+        outfile.write(document.getvalue())
+
+
+class RssWithHub(WrittenAtOnce, Rss201rev2Feed):
     """RSS naming its WebSub hub (<atom:link rel="hub">) beside itself (rel="self")."""
 
     def add_root_elements(self, handler):
@@ -32,7 +43,7 @@ class RssWithHub(Rss201rev2Feed):
             handler.addQuickElement("atom:link", None, {"rel": "hub", "href": self.feed["hub"]})
 
 
-class AtomWithContent(Atom1Feed):
+class AtomWithContent(WrittenAtOnce, Atom1Feed):
     """Atom with the full HTML in <content>, which Django's generator leaves out, naming its
     WebSub hub (<link rel="hub">) beside itself."""
 

@@ -155,8 +155,15 @@ def year_titles(posts, year):
 
 
 def neighbours(posts, start, end, period, path=None):
-    """Links to the previous and next period (year, month or day) that has posts."""
-    earlier, later = posts.neighbouring_days(start, end)
+    """Links to the previous and next period (year, month or day) that has posts: which days
+    those are is kept until the next change of posts (a post published, moved in time or
+    filed elsewhere retires every page: Post.PLACEMENT_FIELDS), `posts` being the published
+    posts, or those under `path`."""
+    zone = timezone.get_current_timezone_name()
+    earlier, later = cached_until_change(
+        f"neighbouring-days:{path}:{start}:{end}:{zone}",
+        lambda: posts.neighbouring_days(start, end),
+    )
 
     def url(day):
         if day is None:
@@ -298,18 +305,33 @@ def gallery(request, year, month, day, slug):
 
 
 def _path_chain_or_404(path_text):
-    """The path named in the URL and its ancestors, outermost first."""
+    """The path named in the URL and its ancestors, outermost first: kept until the next change
+    of posts or paths (every change of a path retires every page), a path that does not exist
+    is not kept."""
     try:
-        return Path.objects.with_ancestors("/" + path_text)
+        return cached_until_change(
+            f"path-chain:{path_text}", lambda: Path.objects.with_ancestors("/" + path_text)
+        )
     except Path.DoesNotExist:
         raise Http404("No such path.") from None
+
+
+def page_addresses():
+    """The addresses of the pages that answer at one (published or unlisted), kept until the
+    next change of posts: a page's address, status or date retires every page
+    (Post.PLACEMENT_FIELDS). A blog has a few pages, so that a path listing asks the database
+    for its page only when there is one."""
+    return cached_until_change(
+        "page-addresses",
+        lambda: frozenset(Post.objects.reachable().pages().values_list("page_path", flat=True)),
+    )
 
 
 @require_safe
 def path_detail(request, path, year=None, month=None):
     """A page at this address (/about/team/), else the posts filed under the path and every
     sub-path, optionally narrowed to a year or month."""
-    if year is None:
+    if year is None and path in page_addresses():
         page = (
             Post.objects.reachable()
             .pages()
@@ -363,13 +385,20 @@ def tag_list(request):
 
 
 def _tags_or_404(tag_slugs):
+    """The tags named in the URL (a+b), in its order: kept until the next change of posts or
+    tags (a tag's change, and a post's change of tags, retire every page); a name of no tag
+    is not kept."""
     slugs = tag_slugs.split("+")
     if len(slugs) > MAX_TAGS_IN_INTERSECTION or len(set(slugs)) != len(slugs):
         raise Http404(f"At most {MAX_TAGS_IN_INTERSECTION} different tags.")
-    tags = list(Tag.objects.filter(slug__in=slugs))
-    if len(tags) != len(slugs):
-        raise Http404("No such tag.")
-    return sorted(tags, key=lambda tag: slugs.index(tag.slug))
+
+    def found():
+        tags = list(Tag.objects.filter(slug__in=slugs))
+        if len(tags) != len(slugs):
+            raise Http404("No such tag.")
+        return sorted(tags, key=lambda tag: slugs.index(tag.slug))
+
+    return cached_until_change(f"tags:{tag_slugs}", found)
 
 
 @require_safe

@@ -127,3 +127,61 @@ def test_a_request_that_could_not_read_the_state_when_it_began_keeps_nothing():
     finally:
         pagecache.request_reads.reset(reads)
     assert pagecache.kept_fragments(["piece", "other"]) == {"piece": "<p>one</p>"}
+
+
+def test_an_archive_links_to_the_next_day_once_a_post_is_published_on_it(client):
+    first_day = timezone.now().replace(year=2021, month=3, day=3, hour=12)
+    make_post(title="Third of March", published_at=first_day)
+    assert "Third of March" in client.get("/2021/03/03/").text
+    before = client.get("/2021/03/03/").text
+    assert "/2021/03/09/" not in before
+    make_post(title="Ninth of March", published_at=first_day.replace(day=9))
+    assert 'href="/2021/03/09/"' in client.get("/2021/03/03/").text
+    assert 'href="/2021/03/03/"' in client.get("/2021/03/09/").text
+
+
+def test_an_archive_drops_the_link_to_a_day_whose_only_post_went_back_to_draft(client):
+    first_day = timezone.now().replace(year=2021, month=3, day=3, hour=12)
+    make_post(title="Third of March", published_at=first_day)
+    later = make_post(title="Ninth of March", published_at=first_day.replace(day=9))
+    assert 'href="/2021/03/09/"' in client.get("/2021/03/03/").text
+    later.status = later.Status.DRAFT
+    later.save()
+    assert "/2021/03/09/" not in client.get("/2021/03/03/").text
+
+
+def test_a_page_made_at_a_paths_address_answers_there_at_the_next_request(client):
+    make_post(title="Filed under the team", path="/team")
+    assert "Filed under the team" in client.get("/team/").text
+    page = make_post(kind="page", slug="team", title="Our team", path="/pages")
+    assert page.page_path == "team"
+    shown = client.get("/team/").text
+    assert "Our team" in shown and "Filed under the team" not in shown
+    page.delete()
+    assert "Filed under the team" in client.get("/team/").text
+
+
+def test_a_renamed_path_is_listed_under_its_new_name_at_the_next_request(client):
+    post = make_post(title="Kilo release", path="/openstack/kilo")
+    assert client.get("/openstack/kilo/").status_code == 200
+    place = post.path
+    place.segment = "liberty"
+    place.title = "The Liberty cycle"
+    place.save()
+    shown = client.get("/openstack/liberty/")
+    assert shown.status_code == 200 and "The Liberty cycle" in shown.text
+    assert client.get("/openstack/kilo/").status_code != 200  # a redirect to the new name
+
+
+def test_a_renamed_tag_is_named_anew_and_a_tag_unknown_at_first_answers_once_it_is_used(client):
+    from taggit.models import Tag
+
+    post = make_post(title="Kilo release", tags=["kilo"])
+    assert "“kilo”" in client.get("/tags/kilo/").text
+    tag = Tag.objects.get(slug="kilo")
+    tag.name = "Kilo (2015)"
+    tag.save()
+    assert "“Kilo (2015)”" in client.get("/tags/kilo/").text
+    assert client.get("/tags/liberty/").status_code == 404
+    post.tags.add("liberty")
+    assert "Kilo release" in client.get("/tags/liberty/").text
