@@ -26,7 +26,7 @@ class FromEitherEndPaginator(Paginator):
             return self.count_with()
         return cached_until_change(
             f"count:{self.count_key}", self.count_with, scope=self.count_scope
-        )
+        )  # (count_name)
 
     def page(self, number):
         number = self.validate_number(number)
@@ -45,11 +45,22 @@ def page_or_404(request, queryset, per_page, *, count_scope="posts", count_with=
     paginator = FromEitherEndPaginator(
         queryset,
         per_page,
-        count_key=f"{request.path}?{used_query(request, leave_out={'page'})}",
+        count_key=count_key(request),
         count_scope=count_scope,
         count_with=count_with,
     )
     return asked_page_or_404(request, paginator)
+
+
+def count_key(request):
+    """What the number of items of a listing is kept under: its address without the page."""
+    return f"{request.path}?{used_query(request, leave_out={'page'})}"
+
+
+def count_name(request):
+    """The name cached_until_change() keeps the listing's number of items under (for
+    pagecache.read_ahead)."""
+    return f"count:{count_key(request)}"
 
 
 def list_page_or_404(request, items, per_page):

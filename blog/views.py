@@ -16,7 +16,14 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
-from pagecache import cached_until_change, depends_on, keep_fragments, kept_fragments, narrows
+from pagecache import (
+    cached_until_change,
+    depends_on,
+    keep_fragments,
+    kept_fragments,
+    narrows,
+    read_ahead,
+)
 
 from .fragments import add_entry_html, code_digest, template_digest, year_titles_html
 from .models import (
@@ -30,7 +37,7 @@ from .models import (
     post_from_share_token,
     related_posts_of,
 )
-from .pagination import list_page_or_404, page_or_404
+from .pagination import count_name, list_page_or_404, page_or_404
 from .search import Filters, add_snippets, clean_query, facets, ranked_matches
 
 MAX_TAGS_IN_INTERSECTION = 3
@@ -106,6 +113,7 @@ def archive(request, year, month=None, day=None):
     period = "day" if day else "month" if month else "year"
     published = Post.objects.published()
     posts = published.between(start, end)
+    read_ahead(neighbouring_days_name(start, end), f"months:{start.year}", count_name(request))
     context = {"start": start, "period": period, **neighbours(published, start, end, period)}
     if period == "year":
         context["months"] = cached_until_change(
@@ -159,10 +167,8 @@ def neighbours(posts, start, end, period, path=None):
     those are is kept until the next change of posts (a post published, moved in time or
     filed elsewhere retires every page: Post.PLACEMENT_FIELDS), `posts` being the published
     posts, or those under `path`."""
-    zone = timezone.get_current_timezone_name()
     earlier, later = cached_until_change(
-        f"neighbouring-days:{path}:{start}:{end}:{zone}",
-        lambda: posts.neighbouring_days(start, end),
+        neighbouring_days_name(start, end, path), lambda: posts.neighbouring_days(start, end)
     )
 
     def url(day):
@@ -182,6 +188,11 @@ def neighbours(posts, start, end, period, path=None):
         "earlier_url": url(earlier),
         "later_url": url(later),
     }
+
+
+def neighbouring_days_name(start, end, path=None):
+    zone = timezone.get_current_timezone_name()
+    return f"neighbouring-days:{path}:{start}:{end}:{zone}"
 
 
 def period_end(start, month, day):
@@ -310,10 +321,14 @@ def _path_chain_or_404(path_text):
     is not kept."""
     try:
         return cached_until_change(
-            f"path-chain:{path_text}", lambda: Path.objects.with_ancestors("/" + path_text)
+            path_chain_name(path_text), lambda: Path.objects.with_ancestors("/" + path_text)
         )
     except Path.DoesNotExist:
         raise Http404("No such path.") from None
+
+
+def path_chain_name(path_text):
+    return f"path-chain:{path_text}"
 
 
 def page_addresses():
@@ -331,6 +346,16 @@ def page_addresses():
 def path_detail(request, path, year=None, month=None):
     """A page at this address (/about/team/), else the posts filed under the path and every
     sub-path, optionally narrowed to a year or month."""
+    start = end = None
+    if year:
+        start = checked_date(year, month or 1)
+        end = period_end(start, month, None)
+    read_ahead(
+        path_chain_name(path),
+        f"subpaths:/{path}",
+        count_name(request),
+        *([neighbouring_days_name(start, end, path)] if year else []),
+    )
     if year is None and path in page_addresses():
         page = (
             Post.objects.reachable()
@@ -344,10 +369,8 @@ def path_detail(request, path, year=None, month=None):
             return page_detail(request, page)
     *ancestors, place = _path_chain_or_404(path)
     posts = Post.objects.published().under(place)
-    start, around = None, {}
+    around = {}
     if year:
-        start = checked_date(year, month or 1)
-        end = period_end(start, month, None)
         around = neighbours(posts, start, end, "month" if month else "year", path=path)
         posts = posts.between(start, end)
     return listing(
@@ -403,6 +426,7 @@ def _tags_or_404(tag_slugs):
 
 @require_safe
 def tag_detail(request, tags):
+    read_ahead(f"tags:{tags}", f"narrower:{tags}", count_name(request))
     tag_objects = _tags_or_404(tags)
     posts = Post.objects.published().tagged(*(tag.slug for tag in tag_objects))
     narrower = []

@@ -329,6 +329,9 @@ PAGE_CACHE_QUERY_PARAMETERS = ("page", "q", "path", "tag", "author", "year", "re
 # What every page depends on unless its view narrows it (pagecache.narrows): which posts exist
 # and where they are filed ("posts"), and the comments ("comments").
 PAGE_CACHE_BROAD_KEYS = ("posts", "comments")
+# Values kept until the next change of posts (pagecache.cached_until_change) that nearly every
+# page uses: read together, in one round trip, with the first of them a page asks for.
+PAGE_CACHE_SHARED_VALUES = ("several-authors", "sidebar", "page-navigation", "page-addresses")
 # The broad keys no view narrows: every page depends on them, so retiring one is retiring all.
 PAGE_CACHE_EVERY_PAGE = ("posts",)
 # The response header naming a page's keys for the HTTP cache in front: "xkey" for Varnish's

@@ -253,6 +253,7 @@ class Recording:
     keys: set = field(default_factory=set)
     narrowed: set = field(default_factory=set)
     versions: dict = field(default_factory=dict)  # of the keys read so far, for shared data
+    shared: dict = field(default_factory=dict)  # what cached_until_change read (read_entries)
 
     @property
     def all_keys(self):
@@ -330,12 +331,8 @@ def cached_until_change(name, compute, *, scope="posts"):
         current.narrowed.difference_update(keys)
     try:
         generation, number, known = request_state()
-        key = f"data:{generation.token}:{digest_of(name)}"
-        # The value and, the first time in a request, its keys' versions: one round trip.
-        names = {version_key(generation.token, name): name for name in keys - known.keys()}
-        found = cache.get_many([key, *names])
-        known.update({names[name]: version for name, version in found.items() if name in names})
-        entry = found.get(key)
+        key = data_key(generation.token, name)
+        entry = read_entries(generation.token, [key], keys, known)[key]
         if entry is not None and is_fresh(generation.token, entry[0], keys, known=known):
             return entry[1]
     except Exception:
@@ -345,9 +342,63 @@ def cached_until_change(name, compute, *, scope="posts"):
     try:
         give_versions(generation.token, number, keys)
         cache.set(key, (number, value), settings.BLOG_PAGE_CACHE_SECONDS)
+        read = read_so_far()
+        if read is not None:
+            read[key] = (number, value)
     except Exception:
         logger.exception("cache unavailable: %s not stored", name)
     return value
+
+
+def read_ahead(*names, scope="posts"):
+    """Read what cached_until_change() keeps under `names` in one round trip, for the calls
+    to come in this request (a view that knows which values it will ask for)."""
+    keys = {"posts"} if scope == "posts" else {"posts", "comments"}
+    try:
+        generation, _number, known = request_state()
+        read_entries(
+            generation.token, [data_key(generation.token, name) for name in names], keys, known
+        )
+    except Exception:
+        logger.exception("cache unavailable: nothing read ahead")
+
+
+def data_key(token, name):
+    return f"data:{token}:{digest_of(name)}"
+
+
+def read_entries(token, wanted, keys, known):
+    """{cache key: entry or None} for the cache keys `wanted` of cached_until_change(), and the
+    versions of `keys` not read yet (into `known`), in one round trip, or none for what this
+    request read already. The first read of a request reads the values of
+    PAGE_CACHE_SHARED_VALUES with it: nearly every page uses them."""
+    read = read_so_far()
+    if read is None:  # outside a request
+        read = {}
+    unread = [key for key in wanted if key not in read]
+    if unread:
+        if SHARED_READ not in read:
+            read[SHARED_READ] = True
+            shared = [data_key(token, name) for name in settings.PAGE_CACHE_SHARED_VALUES]
+            unread += [key for key in shared if key not in unread]
+        versions = {version_key(token, key): key for key in keys - known.keys()}
+        found = cache.get_many([*unread, *versions])
+        known.update({key: found[name] for name, key in versions.items() if name in found})
+        read.update({key: found.get(key) for key in unread})
+    return {key: read[key] for key in wanted}
+
+
+SHARED_READ = "shared-values-read"
+
+
+def read_so_far():
+    """{cache key: entry or None} of what cached_until_change() read in the request being
+    served, or None outside a request."""
+    current = recording.get()
+    if current is not None:
+        return current.shared
+    reads = request_reads.get()
+    return None if reads is None else reads.setdefault("shared", {})
 
 
 def request_state():

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 import pagecache
-from tests.factories import make_picture, make_post
+from tests.factories import make_picture, make_post, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +185,40 @@ def test_a_renamed_tag_is_named_anew_and_a_tag_unknown_at_first_answers_once_it_
     assert client.get("/tags/liberty/").status_code == 404
     post.tags.add("liberty")
     assert "Kilo release" in client.get("/tags/liberty/").text
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/2021/03/03/", "/2021/03/", "/openstack/kilo/", "/openstack/kilo/2021/", "/tags/kilo/"],
+)
+def test_a_warm_listing_reads_every_value_it_keeps_until_a_change_in_one_round_trip(
+    client, monkeypatch, url
+):
+    from django.core.cache import cache
+
+    day = timezone.now().replace(year=2021, month=3, day=3, hour=12)
+    for number in range(3):
+        make_post(title=f"Kilo {number}", path="/openstack/kilo", tags=["kilo"], published_at=day)
+    make_post(title="Later", published_at=day.replace(month=5))
+    assert client.get(url).status_code == 200  # what it keeps made and kept
+    calls = []
+    get_many = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys: calls.append(list(keys)) or get_many(keys))
+    assert client.get(url).status_code == 200
+    reading_values = [keys for keys in calls if any(key.startswith("data:") for key in keys)]
+    assert len(reading_values) == 1, reading_values
+    token = pagecache.state()[0].token
+    shared = {pagecache.data_key(token, name) for name in ("sidebar", "page-navigation")}
+    assert shared <= set(reading_values[0])
+
+
+def test_the_shared_values_show_a_new_post_page_and_author_at_the_next_request(client):
+    make_post(title="Kilo notes", tags=["kilo"], author=make_user(username="ann"))
+    first = client.get("/").text
+    assert "About us" not in first and "liberty" not in first
+    make_post(title="Liberty notes", tags=["liberty"], author=make_user(username="bob"))
+    make_post(kind="page", slug="about-us", title="About us")
+    shown = client.get("/").text
+    assert 'href="/tags/liberty/"' in shown  # the sidebar's tags
+    assert "About us" in shown  # the navigation
+    assert "/authors/bob/" in shown  # bylines, now that two people have published
