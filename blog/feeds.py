@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
-from pagecache import keep_fragments, kept_fragments, narrows
+from pagecache import cached_until_change, keep_fragments, kept_fragments, narrows
 
 from .fragments import cached_html, code_digest, digest_key
 from .jsonfeed import JsonFeed
@@ -68,6 +68,7 @@ class SiteFeed(Feed):
         feed = copy.copy(self)
         feed.host = request.get_host().split(":")[0]
         feed.site_url = f"{request.scheme}://{request.get_host()}"
+        feed.address = request.path
         return Feed.__call__(feed, request, *args, **kwargs)
 
     def entry_html(self, item, html):
@@ -144,7 +145,12 @@ class PostFeed(SiteFeed):
         posts, paths, tags or people change: pagecache.kept_fragments), else read with its
         author and tags."""
         narrows("comments")  # a post feed shows no comment
-        shown = list(self.posts(obj).values_list("pk", flat=True)[:FEED_LENGTH])
+        # Which posts: kept until the next change of posts (one that moves a post in or out of
+        # a feed, or changes its tags, retires every page).
+        shown = cached_until_change(
+            f"feed-posts:{self.address}",
+            lambda: list(self.posts(obj).values_list("pk", flat=True)[:FEED_LENGTH]),
+        )
         if not shown and obj is not None:
             # A path, tag or author with drafts only (or nothing) has no public feed.
             raise Http404("Nothing published here.")

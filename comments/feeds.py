@@ -11,7 +11,7 @@ from django.urls import reverse
 from blog.feeds import AtomWithContent, RssWithHub, SiteFeed, atom
 from blog.fragments import code_digest
 from blog.models import Path, Post, comments_cache_key, post_cache_key
-from pagecache import keep_fragments, kept_fragments, narrows
+from pagecache import cached_until_change, keep_fragments, kept_fragments, narrows
 
 from .models import Comment
 
@@ -75,11 +75,21 @@ class CommentFeed(SiteFeed):
     def comments(self, obj):
         return Comment.objects.public()
 
+    def shown(self, obj):
+        """(id, post id) of the comments the feed shows, newest first: kept until the next
+        change of comments or posts (a feed of every comment, or of a path's, depends on
+        them all)."""
+        return cached_until_change(
+            f"feed-comments:{self.address}",
+            lambda: list(self.comments(obj).recent().values_list("pk", "post_id")[:FEED_LENGTH]),
+            scope="content",
+        )
+
     def items(self, obj):
         """The newest comments as FeedComments: each kept whole until its post or the post's
         comments change (pagecache.kept_fragments), else read with its post, its parent and
         its place in the threads."""
-        shown = list(self.comments(obj).recent().values_list("pk", "post_id")[:FEED_LENGTH])
+        shown = self.shown(obj)
         names = {pk: f"feed-comment:{pk}:{self.site_url}:{code_digest()}" for pk, _post in shown}
         kept = kept_fragments(list(names.values()))
         missing = [pk for pk, _post in shown if names[pk] not in kept]
@@ -165,6 +175,11 @@ class PostCommentFeed(CommentFeed):
     def comments(self, obj):
         narrows("comments", comments_cache_key(obj.pk))  # this post's comments, none other
         return Comment.objects.approved().filter(post=obj)
+
+    def shown(self, obj):
+        # Read each time: kept under every comment's change, it would make the feed depend on
+        # every post's comments, not on this post's alone.
+        return list(self.comments(obj).recent().values_list("pk", "post_id")[:FEED_LENGTH])
 
     def title(self, obj):
         return f"Comments on {obj.title}"

@@ -109,13 +109,35 @@ def test_a_post_feed_shows_an_edit_a_renamed_tag_and_a_renamed_author_at_once(cl
     assert "Ada Lovelace" in client.get(feed).text
 
 
-def test_a_warm_post_feed_reads_only_which_posts_are_in_it(client, django_assert_num_queries):
+@pytest.mark.parametrize("url", ["/feed/", "/feed/atom/", "/tags/kilo/feed/", "/comments/feed/"])
+def test_a_warm_feed_reads_no_row(client, django_assert_num_queries, url):
+    from tests.factories import make_comment
+
     for number in range(3):
-        make_post(title=f"Kilo {number}", tags=["kilo"])
-    first = client.get("/feed/")
-    with django_assert_num_queries(1):
-        second = client.get("/feed/")
+        make_comment(post=make_post(title=f"Kilo {number}", tags=["kilo"]))
+    first = client.get(url)
+    with django_assert_num_queries(0):
+        second = client.get(url)
     assert second.content == first.content
+
+
+def test_the_feeds_show_a_new_post_and_a_new_comment_and_drop_a_withdrawn_one_at_once(client):
+    from tests.factories import make_comment
+
+    post = make_post(title="Kilo notes", tags=["kilo"])
+    comment = make_comment(post=post, body="A first thought")
+    for url in ("/feed/", "/tags/kilo/feed/", "/comments/feed/", "/diary/comments/feed/"):
+        client.get(url)
+    make_post(title="Liberty notes", tags=["kilo"])
+    make_comment(post=post, body="A second thought")
+    assert "Liberty notes" in client.get("/feed/").text
+    assert "Liberty notes" in client.get("/tags/kilo/feed/").text
+    for url in ("/comments/feed/", "/diary/comments/feed/"):
+        assert "A second thought" in client.get(url).text
+    comment.status = "spam"
+    comment.save()
+    for url in ("/comments/feed/", "/diary/comments/feed/"):
+        assert "A first thought" not in client.get(url).text
 
 
 def test_a_request_that_could_not_read_the_state_when_it_began_keeps_nothing():
