@@ -87,7 +87,8 @@ def clean_query(text):
 @dataclass
 class Matches:
     """What a search found: the ranked matches, best first, each a row (post id, path id,
-    author id, year), and whether more posts matched than were ranked (SEARCH_RANKED_MATCHES)."""
+    author id, year, full path, author's username, author's display name), and whether more
+    posts matched than were ranked (SEARCH_RANKED_MATCHES)."""
 
     rows: list
     more: bool = False
@@ -118,7 +119,7 @@ def ranked_matches(query_text, filters):
 
 def newest_matches_ranked(query_text, filters, limit):
     """PostgreSQL: the `limit` newest listed posts matching the query and filters, ranked
-    (title A, tags B, body C), ties newest first: rows (id, path id, author id, year)."""
+    (title A, tags B, body C), ties newest first: rows as Matches has them."""
     config = settings.BLOG_SEARCH_CONFIG
     query = "websearch_to_tsquery(%s::regconfig, %s)"
     where = ["listed", "published_at <= %s", f"vector @@ {query}"]
@@ -143,21 +144,30 @@ def newest_matches_ranked(query_text, filters, limit):
     if filters.year:
         where.append("year = %s")
         params.append(filters.year)
+    newest = (
+        "SELECT post_id, path_id, author_id, year, published_at,"
+        f" ts_rank(vector, {query}) AS rank"
+        f" FROM blog_search_entry WHERE {' AND '.join(where)}"
+        " ORDER BY published_at DESC, post_id DESC LIMIT %s"
+    )
     with connection.cursor() as cursor:
+        # The names the facets show, joined to the newest matches only.
         cursor.execute(
-            f"SELECT post_id, path_id, author_id, year, ts_rank(vector, {query})"
-            f" FROM blog_search_entry WHERE {' AND '.join(where)}"
-            " ORDER BY published_at DESC, post_id DESC LIMIT %s",
+            "SELECT m.post_id, m.path_id, m.author_id, m.year, path.full_path,"
+            f" author.username, author.display_name, m.rank FROM ({newest}) m"
+            f" LEFT JOIN {Path._meta.db_table} path ON path.id = m.path_id"
+            f" JOIN {get_user_model()._meta.db_table} author ON author.id = m.author_id"
+            " ORDER BY m.published_at DESC, m.post_id DESC",
             [config, query_text, *params, limit],
         )
         newest_first = cursor.fetchall()
     # sorted() keeps the newest first among equal ranks.
-    return [row[:4] for row in sorted(newest_first, key=lambda row: -row[4])]
+    return [row[:7] for row in sorted(newest_first, key=lambda row: -row[7])]
 
 
 def best_index_matches(query_text, filters, limit):
     """SQLite: the `limit` published posts best matching the query and filters in the FTS5
-    index, by bm25, ties newest first: rows (id, path id, author id, year)."""
+    index, by bm25, ties newest first: rows as Matches has them."""
     match, table = index_match(query_text), search_index.TABLE
     if not match:
         return []
@@ -172,7 +182,8 @@ def best_index_matches(query_text, filters, limit):
     # is better.
     rank = RawSQL(f"bm25({table}, 1.0, 0.4, 0.2)", [], output_field=FloatField())
     ranked = joined.annotate(rank=rank).order_by("rank", "-published_at", "-id")
-    return list(ranked.values_list("pk", "path_id", "author_id", "pub_date__year")[:limit])
+    names = ("path__full_path", "author__username", "author__display_name")
+    return list(ranked.values_list("pk", "path_id", "author_id", "pub_date__year", *names)[:limit])
 
 
 def web_search(query_text):
@@ -213,31 +224,37 @@ def index_match(query_text):
     return " OR ".join(f"({alternative})" for alternative in alternatives)
 
 
-def add_snippets(posts, query_text):
-    """Give each post of a result page `snippet_html`: its body around the matched words."""
-    if not posts:
-        return
+# What a result shows of its post (with its path and author).
+RESULT_FIELDS = (
+    *("title", "first_words", "slug", "pub_date", "kind", "page_path", "path", "author"),
+    *("path__full_path", "author__username", "author__display_name"),
+    *("author__first_name", "author__last_name"),
+)
+
+
+def with_snippets(posts, query_text):
+    """The posts of the queryset `posts` (a page of results), each with `snippet_html`: its
+    body around the matched words; on PostgreSQL in the same query."""
     if uses_postgres():
-        query = web_search(query_text)
-        headlines = dict(
-            Post.objects.filter(pk__in=[post.pk for post in posts])
-            .annotate(
-                headline=SearchHeadline(
-                    "body_text",
-                    query,
-                    config=settings.BLOG_SEARCH_CONFIG,
-                    start_sel=MATCH_START,
-                    stop_sel=MATCH_END,
-                    max_words=SNIPPET_WORDS,
-                    min_words=SNIPPET_WORDS // 2,
-                )
-            )
-            .values_list("pk", "headline")
+        headline = SearchHeadline(
+            "body_text",
+            web_search(query_text),
+            config=settings.BLOG_SEARCH_CONFIG,
+            start_sel=MATCH_START,
+            stop_sel=MATCH_END,
+            max_words=SNIPPET_WORDS,
+            min_words=SNIPPET_WORDS // 2,
         )
+        found = list(posts.annotate(headline=headline))
+        headlines = {post.pk: post.headline for post in found}
     else:
-        headlines = index_snippets([post.pk for post in posts], index_match(query_text))
-    for post in posts:
+        found = list(posts)
+        if not found:
+            return found
+        headlines = index_snippets([post.pk for post in found], index_match(query_text))
+    for post in found:
         post.snippet_html = highlight_snippet(headlines.get(post.pk, ""))
+    return found
 
 
 def index_snippets(post_ids, match):
@@ -256,22 +273,12 @@ def index_snippets(post_ids, match):
 
 def facets(matches):
     """Counts of the ranked matches by path, tag, author and year: counted from the rows the
-    search gave, with one query each for the names of the paths and authors and for the tags."""
-    paths = Counter(path_id for _, path_id, _, _ in matches.rows if path_id)
-    authors = Counter(author_id for _, _, author_id, _ in matches.rows)
-    years = Counter(year for _, _, _, year in matches.rows)
-    path_names = dict(Path.objects.filter(pk__in=list(paths)).values_list("pk", "full_path"))
-    author_names = {
-        pk: (username, display_name)
-        for pk, username, display_name in get_user_model()
-        .objects.filter(pk__in=list(authors))
-        .values_list("pk", "username", "display_name")
-    }
+    search gave (with the names of their paths and authors), and one query for the tags."""
+    paths = Counter(row[4] for row in matches.rows if row[1])
+    authors = Counter((row[5], row[6]) for row in matches.rows)
+    years = Counter(row[3] for row in matches.rows)
     return Facets(
-        paths=sorted(
-            ((path_names[pk], count) for pk, count in paths.items() if pk in path_names),
-            key=lambda item: (-item[1], item[0]),
-        )[:FACET_SIZE],
+        paths=sorted(paths.items(), key=lambda item: (-item[1], item[0]))[:FACET_SIZE],
         tags=list(
             TaggedPost.objects.filter(content_object__in=matches.ids)
             .values_list("tag__slug", "tag__name")
@@ -279,7 +286,7 @@ def facets(matches):
             .order_by("-count", "tag__name")[:FACET_SIZE]
         ),
         authors=sorted(
-            ((*author_names[pk], count) for pk, count in authors.items() if pk in author_names),
+            ((*names, count) for names, count in authors.items()),
             key=lambda item: (-item[2], item[0]),
         )[:FACET_SIZE],
         years=sorted(years.items(), reverse=True),

@@ -38,7 +38,7 @@ from .models import (
     related_posts_of,
 )
 from .pagination import count_name, list_page_or_404, page_or_404
-from .search import Filters, add_snippets, clean_query, facets, ranked_matches
+from .search import RESULT_FIELDS, Filters, clean_query, facets, ranked_matches, with_snippets
 
 MAX_TAGS_IN_INTERSECTION = 3
 
@@ -489,9 +489,14 @@ def search(request):
         matches = ranked_matches(query_text, filters)
         page = list_page_or_404(request, matches.ids, 10)
         position = {post_id: number for number, post_id in enumerate(page.object_list)}
-        found = Post.objects.filter(pk__in=list(position)).select_related("author", "path")
-        page.object_list = sorted(found.prefetch_related("tags"), key=lambda p: position[p.pk])
-        add_snippets(page.object_list, query_text)
+        # What a result shows (its title, address, date, path and author) and its snippet.
+        found = with_snippets(
+            Post.objects.filter(pk__in=list(position))
+            .select_related("author", "path")
+            .only(*RESULT_FIELDS),
+            query_text,
+        )
+        page.object_list = sorted(found, key=lambda p: position[p.pk])
         context.update(page=page, posts=page.object_list, matches=matches)
         if matches.ids:
             context["facets"] = facets(matches)
