@@ -36,6 +36,7 @@ from .models import (
     post_cache_key,
     post_from_share_token,
     related_posts_of,
+    titles_cache_key,
 )
 from .pagination import count_name, list_page_or_404, page_or_404
 from .search import RESULT_FIELDS, Filters, clean_query, facets, ranked_matches, with_snippets
@@ -137,24 +138,31 @@ def archive(request, year, month=None, day=None):
 
 def year_titles(posts, year):
     """A year's titles under their months and days (the first YEAR_AT_A_GLANCE), kept whole
-    by the page cache's rule (pagecache.kept_fragments) under each title's post; read and
-    rendered (or found by a digest of what they show) when one of them changed."""
+    by the page cache's rule (pagecache.kept_fragments) under the year's titles key (retired
+    when one of them is retitled; any other change retires every page); read and rendered (or
+    found by a digest of what they show) when one of them changed. The page depends on that
+    one key, not on a key for each of its up to YEAR_AT_A_GLANCE posts."""
     zone = timezone.get_current_timezone_name()
     name = f"year-titles:{year}:{code_digest()}:{template_digest('blog/_year_titles.html')}:{zone}"
+    keys = {titles_cache_key(year)}
+    depends_on(*keys)
     kept = kept_fragments([name])
     if name in kept:
         value = kept[name]
     else:
-        titles = list(
-            posts.order_by("published_at", "id").only(*LINK_FIELDS)[: YEAR_AT_A_GLANCE + 1]
-        )
+        # Read as values (a post read as a row would make the page depend on its own key).
+        rows = posts.order_by("published_at", "id").values_list("pk", *LINK_FIELDS)
+        titles = [
+            Post(pk=pk, **dict(zip(LINK_FIELDS, values, strict=True)))
+            for pk, *values in rows[: YEAR_AT_A_GLANCE + 1]
+        ]
         shown = titles[:YEAR_AT_A_GLANCE]
         value = {
             "html": str(year_titles_html(shown)),
             "count": len(shown),
             "is_long": len(titles) > YEAR_AT_A_GLANCE,
         }
-        keep_fragments({name: (value, {post_cache_key(post.pk) for post in shown})})
+        keep_fragments({name: (value, keys)})
     return {
         "year_titles_html": mark_safe(value["html"]),  # our own template's output
         "year_titles_count": value["count"],

@@ -25,6 +25,7 @@ from .posts import (
     related_posts_of,
     retire_comments_of,
     save_new_posts,
+    titles_cache_key,
     unique_slug,
 )
 from .webmentions import SentWebmention
@@ -54,6 +55,7 @@ __all__ = [
     "retire_comments_of",
     "save_new_posts",
     "split_path",
+    "titles_cache_key",
     "unique_slug",
     "validate_segment",
 ]

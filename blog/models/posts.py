@@ -338,6 +338,14 @@ def post_cache_key(pk):
     return f"post:{pk}"
 
 
+def titles_cache_key(year):
+    """The page cache's key of the pages that show the titles of the posts of `year` (its
+    archive's list of titles): retired when one of them is retitled (Post.retired_by_save);
+    any other change to what the list shows (a date, an address, a post in or out) retires
+    every page."""
+    return f"titles:{year}"
+
+
 def comments_cache_key(pk):
     """The page cache's key of the pages that show post `pk`'s comments or their number."""
     return f"comments:{pk}"
@@ -581,6 +589,8 @@ class Post(models.Model):
         may now be in or out of; every page when it moved or a page's title (navigation)
         changed."""
         keys = [self.cache_key, "search"]
+        if stored is not None and stored.display_title != self.display_title:
+            keys.append(titles_cache_key(self.pub_date.year))
         if (
             stored is None
             or any(getattr(stored, name) != getattr(self, name) for name in self.PLACEMENT_FIELDS)
