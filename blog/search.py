@@ -87,8 +87,8 @@ def clean_query(text):
 @dataclass
 class Matches:
     """What a search found: the ranked matches, best first, each a row (post id, path id,
-    author id, year, full path, author's username, author's display name), and whether more
-    posts matched than were ranked (SEARCH_RANKED_MATCHES)."""
+    author id, year, full path, author's username, author's display name; on PostgreSQL also
+    its tags' ids), and whether more posts matched than were ranked (SEARCH_RANKED_MATCHES)."""
 
     rows: list
     more: bool = False
@@ -145,7 +145,7 @@ def newest_matches_ranked(query_text, filters, limit):
         where.append("year = %s")
         params.append(filters.year)
     newest = (
-        "SELECT post_id, path_id, author_id, year, published_at,"
+        "SELECT post_id, path_id, author_id, year, published_at, tag_ids,"
         f" ts_rank(vector, {query}) AS rank"
         f" FROM blog_search_entry WHERE {' AND '.join(where)}"
         " ORDER BY published_at DESC, post_id DESC LIMIT %s"
@@ -154,7 +154,7 @@ def newest_matches_ranked(query_text, filters, limit):
         # The names the facets show, joined to the newest matches only.
         cursor.execute(
             "SELECT m.post_id, m.path_id, m.author_id, m.year, path.full_path,"
-            f" author.username, author.display_name, m.rank FROM ({newest}) m"
+            f" author.username, author.display_name, m.tag_ids, m.rank FROM ({newest}) m"
             f" LEFT JOIN {Path._meta.db_table} path ON path.id = m.path_id"
             f" JOIN {get_user_model()._meta.db_table} author ON author.id = m.author_id"
             " ORDER BY m.published_at DESC, m.post_id DESC",
@@ -162,7 +162,7 @@ def newest_matches_ranked(query_text, filters, limit):
         )
         newest_first = cursor.fetchall()
     # sorted() keeps the newest first among equal ranks.
-    return [row[:7] for row in sorted(newest_first, key=lambda row: -row[7])]
+    return [row[:8] for row in sorted(newest_first, key=lambda row: -row[8])]
 
 
 def best_index_matches(query_text, filters, limit):
@@ -279,15 +279,37 @@ def facets(matches):
     years = Counter(row[3] for row in matches.rows)
     return Facets(
         paths=sorted(paths.items(), key=lambda item: (-item[1], item[0]))[:FACET_SIZE],
-        tags=list(
-            TaggedPost.objects.filter(content_object__in=matches.ids)
-            .values_list("tag__slug", "tag__name")
-            .annotate(count=Count("id"))
-            .order_by("-count", "tag__name")[:FACET_SIZE]
-        ),
+        tags=tag_facet(matches),
         authors=sorted(
             ((*names, count) for names, count in authors.items()),
             key=lambda item: (-item[2], item[0]),
         )[:FACET_SIZE],
         years=sorted(years.items(), reverse=True),
+    )
+
+
+MOST_TAGS_TO_NAME = 200
+
+
+def tag_facet(matches):
+    """[(slug, name, count)] of the FACET_SIZE tags most often on the ranked matches, ties by
+    name (in the database's order): counted from the rows' tag ids where the search gave them
+    (PostgreSQL), the names of those tags (and of the tags tied with the last one) read by id;
+    else, or when too many tags tie, counted by the database."""
+    if matches.rows and len(matches.rows[0]) > 7:
+        counts = Counter(tag_id for row in matches.rows for tag_id in row[7])
+        if not counts:
+            return []
+        cutoff = sorted(counts.values(), reverse=True)[:FACET_SIZE][-1]
+        candidates = [pk for pk, count in counts.items() if count >= cutoff]
+        if len(candidates) <= MOST_TAGS_TO_NAME:
+            by_name = Tag.objects.filter(pk__in=candidates).order_by("name")
+            named = by_name.values_list("pk", "slug", "name")
+            ranked = sorted(named, key=lambda tag: -counts[tag[0]])  # (stable: by name in ties)
+            return [(slug, name, counts[pk]) for pk, slug, name in ranked[:FACET_SIZE]]
+    return list(
+        TaggedPost.objects.filter(content_object__in=matches.ids)
+        .values_list("tag__slug", "tag__name")
+        .annotate(count=Count("id"))
+        .order_by("-count", "tag__name")[:FACET_SIZE]
     )

@@ -3,6 +3,7 @@
 import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import Count
 from taggit.models import Tag
 
 from blog.models import Post
@@ -98,6 +99,28 @@ def test_facets_count_the_matches_by_path_tag_author_and_year(client):
     assert found.authors[0] == ("ada", "Ada L.", 2)
     page = response.content.decode()
     assert "?q=moon&amp;path=%2Fsky" in page and "Ada L.</a> (2)" in page
+
+
+@pytest.mark.parametrize("most_to_name", [200, 1])
+def test_the_tag_facet_keeps_the_commonest_tags_ties_by_name_in_every_script(
+    client, monkeypatch, most_to_name
+):
+    monkeypatch.setattr("blog.search.MOST_TAGS_TO_NAME", most_to_name)  # 1: counted in SQL
+    names = ["Zebra", "apple", "Éclair", "ζήτα", "日本", "مرحبا", "emoji 🐙", "Banana"]
+    names += [f"tag {number:02d}" for number in range(12)]
+    for number, name in enumerate(names):
+        # The first two on three posts, the next three on two, the rest on one.
+        for copy in range(3 if number < 2 else 2 if number < 5 else 1):
+            make_post(title=f"Moon {number} {copy}", tags=[name])
+    response = search(client, q="moon")
+    tags = response.context["facets"].tags
+    in_sql = list(
+        Tag.objects.values_list("slug", "name")
+        .annotate(count=Count("blog_taggedpost_items"))
+        .order_by("-count", "name")[:12]
+    )
+    assert tags == in_sql
+    assert [count for _slug, _name, count in tags] == [3, 3, 2, 2, 2, *[1] * 7]
 
 
 def test_a_renamed_tag_is_found_under_its_new_name(client):
