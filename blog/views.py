@@ -300,10 +300,12 @@ def permalink_parts(post, show_byline):
 
 
 def page_detail(request, page):
-    """A page: its text, the pages above and below it, its comments."""
+    """A page: its text, the pages above and below it (those readers can reach: a draft's
+    title is never shown), its comments."""
     ancestors, parent = [], page.parent
     while parent is not None and len(ancestors) < 20:
-        ancestors.insert(0, parent)
+        if parent.is_reachable:
+            ancestors.insert(0, parent)
         parent = parent.parent
     narrows("comments", comments_cache_key(page.pk))
     children = Post.objects.readable().pages().filter(parent=page).order_by("menu_order", "title")

@@ -118,3 +118,19 @@ def test_recent_comments_under_a_path_of_drafts_is_404(client, secrets):
     assert client.get("/comments/?path=/unreleased").status_code == 404
     assert client.get("/comments/?path=/unreleased/plans").status_code == 404
     assert client.get("/comments/?path=/diary").status_code == 200
+
+
+@pytest.mark.parametrize("state", ["draft", "pending", "scheduled"])
+def test_a_published_page_below_an_unpublished_one_does_not_show_its_title(client, state):
+    parent = make_post(kind="page", slug="about", title="About us")
+    child = make_post(kind="page", slug="team", title="Our team", parent=parent)
+    assert "About us" in client.get(child.get_absolute_url()).text
+    parent.title = "Secret unreleased title"
+    if state == "scheduled":
+        parent.published_at = timezone.now() + datetime.timedelta(days=1)
+    else:
+        parent.status = state
+    parent.save()
+    shown = client.get(child.get_absolute_url())
+    assert shown.status_code == 200 and "Our team" in shown.text
+    assert "Secret unreleased title" not in shown.text
