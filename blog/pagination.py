@@ -13,20 +13,18 @@ class FromEitherEndPaginator(Paginator):
     unique key (ties broken by id) so that both directions agree.
 
     The total is counted once per change of content (pagecache.cached_until_change), under
-    `count_key`: the page's address without its page number."""
+    `count_name` (count_name(request))."""
 
-    def __init__(self, *args, count_key=None, count_scope="posts", count_with=None, **kwargs):
+    def __init__(self, *args, count_name=None, count_scope="posts", count_with=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.count_key, self.count_scope = count_key, count_scope
+        self.count_name, self.count_scope = count_name, count_scope
         self.count_with = count_with or (lambda: Paginator.count.func(self))
 
     @cached_property
     def count(self):
-        if self.count_key is None:
+        if self.count_name is None:
             return self.count_with()
-        return cached_until_change(
-            f"count:{self.count_key}", self.count_with, scope=self.count_scope
-        )  # (count_name)
+        return cached_until_change(self.count_name, self.count_with, scope=self.count_scope)
 
     def page(self, number):
         number = self.validate_number(number)
@@ -45,22 +43,17 @@ def page_or_404(request, queryset, per_page, *, count_scope="posts", count_with=
     paginator = FromEitherEndPaginator(
         queryset,
         per_page,
-        count_key=count_key(request),
+        count_name=count_name(request),
         count_scope=count_scope,
         count_with=count_with,
     )
     return asked_page_or_404(request, paginator)
 
 
-def count_key(request):
-    """What the number of items of a listing is kept under: its address without the page."""
-    return f"{request.path}?{used_query(request, leave_out={'page'})}"
-
-
 def count_name(request):
-    """The name cached_until_change() keeps the listing's number of items under (for
-    pagecache.read_ahead)."""
-    return f"count:{count_key(request)}"
+    """The name cached_until_change() keeps a listing's number of items under (also for
+    pagecache.read_ahead): its address without the page number."""
+    return f"count:{request.path}?{used_query(request, leave_out={'page'})}"
 
 
 def list_page_or_404(request, items, per_page):
