@@ -13,6 +13,7 @@ import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -78,6 +79,38 @@ class Facets:
     tags: list = field(default_factory=list)
     authors: list = field(default_factory=list)
     years: list = field(default_factory=list)
+
+    def sections(self, params, filters):
+        """[(heading, [(link, label, count)])] for each facet the search is not narrowed by yet:
+        each entry links to this search (its query string `params`) narrowed by it, from its
+        first page; parameters in the order `{% querystring name=value page=None %}` gives."""
+        entries = {
+            "path": [(full_path, full_path, count) for full_path, count in self.paths],
+            "tag": self.tags,
+            "author": [(name, shown or name, count) for name, shown, count in self.authors],
+            "year": [(year, year, count) for year, count in self.years],
+        }
+        headings = {"path": "Paths", "tag": "Tags", "author": "Authors", "year": "Years"}
+        found = []
+        for name, values in entries.items():
+            if values and not getattr(filters, name):
+                link = narrowing_link(params, name)
+                found.append((headings[name], [(link(v), label, n) for v, label, n in values]))
+        return found
+
+
+def narrowing_link(params, name):
+    """A function of a value giving the query string `params` with `name` set to it (in its
+    place, or last) and without its page."""
+    pairs = [(key, values) for key, values in params.lists() if key != "page"]
+    index = next((n for n, (key, _) in enumerate(pairs) if key == name), len(pairs))
+    before = urlencode(pairs[:index], doseq=True)
+    after = urlencode(pairs[index + 1 :], doseq=True)
+
+    def link(value):
+        return "?" + "&".join(part for part in (before, urlencode({name: value}), after) if part)
+
+    return link
 
 
 def clean_query(text):

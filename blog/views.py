@@ -510,6 +510,7 @@ def search(request):
         context.update(page=page, posts=page.object_list, matches=matches)
         if matches.ids:
             context["facets"] = facets(matches)
+            context["facet_sections"] = context["facets"].sections(request.GET, filters)
     response = render(request, "blog/search.html", context)
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -212,6 +212,20 @@ def test_search_pages_keep_the_query_in_their_links(client, settings):
     assert len(search(client, q="moon", page="2").context["posts"]) == 2
 
 
+def test_a_facet_link_narrows_this_search_keeping_its_other_parameters_from_page_one(client):
+    for number in range(12):
+        make_post(title=f"Moon {number}", path="/日記/夜", tags=["ζήτα"])
+    response = client.get("/search/?x=%C3%A9t%C3%A9&q=moon&x=2&tag=&page=2")
+    page = response.content.decode()
+    # The path appended, the empty tag replaced in place, the page left out: as
+    # {% querystring path=… page=None %} has it.
+    assert 'href="?x=%C3%A9t%C3%A9&amp;x=2&amp;q=moon&amp;tag=&amp;path=%2F%E6%97%A5' in page
+    assert 'href="?x=%C3%A9t%C3%A9&amp;x=2&amp;q=moon&amp;tag=%CE%B6%CE%AE%CF%84%CE%B1"' in page
+    narrowed = client.get("/search/?x=%C3%A9t%C3%A9&q=moon&tag=%CE%B6%CE%AE%CF%84%CE%B1")
+    assert "<h2>Tags</h2>" not in narrowed.content.decode()
+    assert "<h2>Paths</h2>" in narrowed.content.decode()
+
+
 def test_snippets_escape_the_text_around_the_match(client):
     make_post(title="Code", body="Use `<b>` tags around the word zebra & friends.")
     page = search(client, q="zebra").content.decode()
