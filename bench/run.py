@@ -597,11 +597,14 @@ def stream_report(results, sizes, seconds):
         "proxy, `COMMENTS_MODERATION=none` so each is published at once); meanwhile two more "
         "connections read the other pages of the pages table (not the post's own pages, "
         "/comments/ and the comments feed, which show the new comments), each read once "
-        "before, one after another, and count `X-Page-Cache: hit`.",
+        "before, one after another, and count `X-Page-Cache: hit`. A page that links to the "
+        "post (its entry on a listing, with its number of comments, which each comment "
+        "changes) is counted apart: the target is for the pages a comment leaves alone.",
         "",
         "| data | post | idle req/s (p99 ms) | while commented on req/s (p99 ms) | ÷ idle "
-        "| comments sent (stored) | other pages read | hits |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| comments sent (stored) | other pages read | hits | pages showing the post: read, "
+        "hits |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     targets = []
     for size in sizes:
@@ -612,10 +615,14 @@ def stream_report(results, sizes, seconds):
             hits = sum(hit for hit, _miss in outcome["others"].values())
             share = hits / reads if reads else 0.0
             stored = sum(status == 302 for status in outcome["statuses"])
+            showing = outcome.get("showing", {})
+            shown_reads = sum(hit + miss for hit, miss in showing.values())
+            shown_hits = sum(hit for hit, _miss in showing.values())
+            shown = f"{shown_reads:,}, {shown_hits / shown_reads:.1%}" if shown_reads else "none"
             lines.append(
                 f"| {label} | {count:,} comments `{outcome['url']}` | {idle[0]:.0f} "
                 f"({idle[2]:.1f}) | {busy[0]:.0f} ({busy[2]:.1f}) | {busy[0] / idle[0]:.2f} "
-                f"| {len(outcome['statuses'])} ({stored}) | {reads:,} | {share:.1%} |"
+                f"| {len(outcome['statuses'])} ({stored}) | {reads:,} | {share:.1%} | {shown} |"
             )
             targets.append(
                 verdict(
@@ -638,9 +645,14 @@ def stream_report(results, sizes, seconds):
                 for url, (hit, miss) in outcome["others"].items()
                 if miss
             )
+            shown = ", ".join(
+                f"`{url}` {miss}/{hit + miss}"
+                for url, (hit, miss) in outcome.get("showing", {}).items()
+            )
             lines.append(
                 f"\nMisses among the other pages ({SIZES[size][0]:,} posts, post with {count:,} "
                 f"comments): {misses or 'none'}."
+                + (f" Pages showing the post, misses of reads: {shown}." if shown else "")
             )
     lines += [
         "",

@@ -95,11 +95,17 @@ def read_pages(host, port, urls, stop):
 def stream(base, port, hot_url, other_urls, seconds, measure, tag, *, readers=2):
     """`measure(url, seconds)` (wrk: rate, p50, p99) on `hot_url` idle, then again while one
     comment a second is sent to it and `other_urls` are read (each read once before, so that
-    they are in the cache) on `readers` more connections."""
+    they are in the cache) on `readers` more connections: per address, reads that were hits and
+    that were not, apart for the addresses whose page links to the post ("showing")."""
     idle = measure(hot_url, seconds)
     commenters = [Commenter(base, hot_url, number, tag) for number in range(seconds + 1)]
+    # The pages that link to the post (its entry on a listing, with its number of comments):
+    # a comment on it changes them, so they are counted apart from the pages it leaves alone.
+    showing = set()
     for url in other_urls:
-        urllib.request.urlopen(base + url, timeout=60).read()
+        body = urllib.request.urlopen(base + url, timeout=60).read().decode()
+        if f'href="{hot_url}"' in body:
+            showing.add(url)
     time.sleep(max(0.0, commenters[-1].opened_at + MIN_SECONDS - time.monotonic()))
     stop, counts = threading.Event(), []
     statuses = []
@@ -134,7 +140,13 @@ def stream(base, port, hot_url, other_urls, seconds, measure, tag, *, readers=2)
         url: [sum(count[url][0] for count in counts), sum(count[url][1] for count in counts)]
         for url in other_urls
     }
-    return {"idle": idle, "busy": busy, "others": others, "statuses": statuses}
+    return {
+        "idle": idle,
+        "busy": busy,
+        "others": {url: counts for url, counts in others.items() if url not in showing},
+        "showing": {url: counts for url, counts in others.items() if url in showing},
+        "statuses": statuses,
+    }
 
 
 def burst(base, url, count, tag):
