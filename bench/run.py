@@ -598,11 +598,12 @@ def stream_report(results, sizes, seconds):
         "connections read the other pages of the pages table (not the post's own pages, "
         "/comments/ and the comments feed, which show the new comments), each read once "
         "before, one after another, and count `X-Page-Cache: hit`. A page that links to the "
-        "post (its entry on a listing, with its number of comments, which each comment "
-        "changes) is counted apart: the target is for the pages a comment leaves alone.",
+        "post is counted apart (its entry on a listing shows its number of comments, which "
+        "each comment changes; a title in an archive or among related posts does not): the "
+        "target is for the pages that do not link to it.",
         "",
         "| data | post | idle req/s (p99 ms) | while commented on req/s (p99 ms) | ÷ idle "
-        "| comments sent (stored) | other pages read | hits | pages showing the post: read, "
+        "| comments sent (stored) | other pages read | hits | pages linking to the post: read, "
         "hits |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
@@ -615,9 +616,9 @@ def stream_report(results, sizes, seconds):
             hits = sum(hit for hit, _miss in outcome["others"].values())
             share = hits / reads if reads else 0.0
             stored = sum(status == 302 for status in outcome["statuses"])
-            showing = outcome.get("showing", {})
-            shown_reads = sum(hit + miss for hit, miss in showing.values())
-            shown_hits = sum(hit for hit, _miss in showing.values())
+            linking = outcome.get("linking", {})
+            shown_reads = sum(hit + miss for hit, miss in linking.values())
+            shown_hits = sum(hit for hit, _miss in linking.values())
             shown = f"{shown_reads:,}, {shown_hits / shown_reads:.1%}" if shown_reads else "none"
             lines.append(
                 f"| {label} | {count:,} comments `{outcome['url']}` | {idle[0]:.0f} "
@@ -647,12 +648,12 @@ def stream_report(results, sizes, seconds):
             )
             shown = ", ".join(
                 f"`{url}` {miss}/{hit + miss}"
-                for url, (hit, miss) in outcome.get("showing", {}).items()
+                for url, (hit, miss) in outcome.get("linking", {}).items()
             )
             lines.append(
                 f"\nMisses among the other pages ({SIZES[size][0]:,} posts, post with {count:,} "
                 f"comments): {misses or 'none'}."
-                + (f" Pages showing the post, misses of reads: {shown}." if shown else "")
+                + (f" Pages linking to the post, misses of reads: {shown}." if shown else "")
             )
     lines += [
         "",

@@ -96,16 +96,16 @@ def stream(base, port, hot_url, other_urls, seconds, measure, tag, *, readers=2)
     """`measure(url, seconds)` (wrk: rate, p50, p99) on `hot_url` idle, then again while one
     comment a second is sent to it and `other_urls` are read (each read once before, so that
     they are in the cache) on `readers` more connections: per address, reads that were hits and
-    that were not, apart for the addresses whose page links to the post ("showing")."""
+    that were not, apart for the addresses whose page links to the post ("linking")."""
     idle = measure(hot_url, seconds)
     commenters = [Commenter(base, hot_url, number, tag) for number in range(seconds + 1)]
-    # The pages that link to the post (its entry on a listing, with its number of comments):
-    # a comment on it changes them, so they are counted apart from the pages it leaves alone.
-    showing = set()
+    # The pages that link to the post, counted apart: a comment on it changes its entry on a
+    # listing (its number of comments), though not its title in an archive or related posts.
+    linking = set()
     for url in other_urls:
         body = urllib.request.urlopen(base + url, timeout=60).read().decode()
         if f'href="{hot_url}"' in body:
-            showing.add(url)
+            linking.add(url)
     time.sleep(max(0.0, commenters[-1].opened_at + MIN_SECONDS - time.monotonic()))
     stop, counts = threading.Event(), []
     statuses = []
@@ -143,8 +143,8 @@ def stream(base, port, hot_url, other_urls, seconds, measure, tag, *, readers=2)
     return {
         "idle": idle,
         "busy": busy,
-        "others": {url: counts for url, counts in others.items() if url not in showing},
-        "showing": {url: counts for url, counts in others.items() if url in showing},
+        "others": {url: counts for url, counts in others.items() if url not in linking},
+        "linking": {url: counts for url, counts in others.items() if url in linking},
         "statuses": statuses,
     }
 
