@@ -30,6 +30,9 @@ from .markup import MATCH_END, MATCH_START, highlight_snippet
 from .models import Path, Post, TaggedPost, search_index
 
 MAX_QUERY_LENGTH = 200
+# The rows of blog_search_entry small enough for its index by time to carry whole, word for word
+# as that index's condition (migration 0026) so that PostgreSQL uses it.
+SMALL_ENOUGH = "octet_length(vector::text) + 4 * length(vector) + 8 * cardinality(tag_ids) < 2400"
 MAX_TERMS = 10
 SNIPPET_WORDS = 40
 FACET_SIZE = 12
@@ -55,7 +58,7 @@ class Filters:
             path="/" + params.get("path", "").strip("/")[:500] if params.get("path") else "",
             tag=params.get("tag", "")[:100],
             author=params.get("author", "")[:150],
-            year=int(year) if year.isdigit() and 1 <= int(year) <= 9999 else None,
+            year=int(year) if re.fullmatch("[0-9]{1,4}", year) and int(year) >= 1 else None,
         )
 
     def apply(self, posts):
@@ -122,10 +125,12 @@ def clean_query(text):
 class Matches:
     """What a search found: the ranked matches, best first, each a row (post id, path id,
     author id, year, full path, author's username, author's display name; on PostgreSQL also
-    its tags' ids), and whether more posts matched than were ranked (SEARCH_RANKED_MATCHES)."""
+    its tags' ids), whether more posts matched than were ranked (SEARCH_RANKED_MATCHES), and
+    whether those ranked are the newest matches (PostgreSQL) or the best of all (SQLite)."""
 
     rows: list
     more: bool = False
+    among_newest: bool = False  # ranked among the newest matches (PostgreSQL), not all of them
 
     @property
     def ids(self):
@@ -148,7 +153,7 @@ def ranked_matches(query_text, filters):
         rows = newest_matches_ranked(query_text, filters, limit + 1)
     else:
         rows = best_index_matches(query_text, filters, limit + 1)
-    return Matches(rows=rows[:limit], more=len(rows) > limit)
+    return Matches(rows=rows[:limit], more=len(rows) > limit, among_newest=uses_postgres())
 
 
 def newest_matches_ranked(query_text, filters, limit):
@@ -160,17 +165,24 @@ def newest_matches_ranked(query_text, filters, limit):
     params = [timezone.now(), config, query_text]
     # The filters read the search table's own indexed columns, so that PostgreSQL intersects
     # indexes (the words', the tag's, the subtree's…) instead of reading a row per match.
-    narrowing = {
-        "path_id IN ({})": filters.path and Path.objects.subtree(filters.path).values("pk"),
-        "tag_ids @> ARRAY[({})]::bigint[]": filters.tag
-        and Tag.objects.filter(slug=filters.tag).values("pk"),
-        "author_id IN ({})": filters.author
-        and get_user_model().objects.filter(username=filters.author).values("pk"),
-    }
-    for condition, subquery in narrowing.items():
-        if subquery:
+    # (A filter naming nothing matches nothing: its subquery finds no row.)
+    narrowing = [
+        ("path_id IN ({})", filters.path, lambda: Path.objects.subtree(filters.path)),
+        (
+            "tag_ids @> ARRAY[({})]::bigint[]",
+            filters.tag,
+            lambda: Tag.objects.filter(slug=filters.tag),
+        ),
+        (
+            "author_id IN ({})",
+            filters.author,
+            lambda: get_user_model().objects.filter(username=filters.author),
+        ),
+    ]
+    for condition, named, rows in narrowing:
+        if named:
             try:
-                sql, subquery_params = subquery.query.sql_with_params()
+                sql, subquery_params = rows().values("pk").query.sql_with_params()
             except EmptyResultSet:
                 return []
             where.append(condition.format(sql))
@@ -178,12 +190,16 @@ def newest_matches_ranked(query_text, filters, limit):
     if filters.year:
         where.append("year = %s")
         params.append(filters.year)
-    newest = (
-        "SELECT post_id, path_id, author_id, year, published_at, tag_ids,"
-        f" ts_rank(vector, {query}) AS rank"
-        f" FROM blog_search_entry WHERE {' AND '.join(where)}"
-        " ORDER BY published_at DESC, post_id DESC LIMIT %s"
+    # The newest matches among the rows the index by time carries whole (read from that index
+    # alone) and among the long posts' rows (migration 0026), merged in order.
+    newest = " UNION ALL ".join(
+        "(SELECT post_id, path_id, author_id, year, published_at, tag_ids,"
+        f" ts_rank(vector, {query}) AS rank FROM blog_search_entry"
+        f" WHERE {size} AND {' AND '.join(where)}"
+        " ORDER BY published_at DESC, post_id DESC LIMIT %s)"
+        for size in (SMALL_ENOUGH, f"NOT ({SMALL_ENOUGH})")
     )
+    newest += " ORDER BY published_at DESC, post_id DESC LIMIT %s"
     with connection.cursor() as cursor:
         # The names the facets show, joined to the newest matches only.
         cursor.execute(
@@ -192,7 +208,7 @@ def newest_matches_ranked(query_text, filters, limit):
             f" LEFT JOIN {Path._meta.db_table} path ON path.id = m.path_id"
             f" JOIN {get_user_model()._meta.db_table} author ON author.id = m.author_id"
             " ORDER BY m.published_at DESC, m.post_id DESC",
-            [config, query_text, *params, limit],
+            [*[config, query_text, *params, limit] * 2, limit],
         )
         newest_first = cursor.fetchall()
     # sorted() keeps the newest first among equal ranks.
@@ -308,7 +324,14 @@ def index_snippets(post_ids, match):
 def facets(matches):
     """Counts of the ranked matches by path, tag, author and year: counted from the rows the
     search gave (with the names of their paths and authors), and one query for the tags."""
-    paths = Counter(row[4] for row in matches.rows if row[1])
+    # A path counts the matches in its subtree, as the link narrowing to it finds them.
+    paths = Counter(
+        "/" + "/".join(names[:depth])
+        for row in matches.rows
+        if row[1]
+        for names in [row[4].strip("/").split("/")]
+        for depth in range(1, len(names) + 1)
+    )
     authors = Counter((row[5], row[6]) for row in matches.rows)
     years = Counter(row[3] for row in matches.rows)
     return Facets(
