@@ -213,9 +213,14 @@ def once_on_commit(hook):
     schedule(hook)
 
 
-# How a hook waits for the commit. The test suite replaces it: its requests run inside the
-# test's own transaction, which never commits (tests/conftest.py).
-schedule = transaction.on_commit
+def schedule(hook):
+    """How a hook waits for the commit: robust, so that one that fails (logged by Django) keeps
+    none of the others from running: the change is committed, and the pages showing it must be
+    retired whatever else failed. The test suite replaces it: its requests run inside the
+    test's own transaction, which never commits (tests/conftest.py)."""
+    if not hasattr(hook, "__qualname__"):  # what Django names a failed hook by
+        hook.__qualname__ = type(hook).__qualname__
+    transaction.on_commit(hook, robust=True)
 
 
 def state(found=None):
@@ -556,6 +561,16 @@ def used_query(request, *, leave_out=()):
     )
 
 
+def has_plain_query(request):
+    """Whether the query string holds only parameters pages read, each once: a page made for
+    another (?q=x&utm_source=y, ?q=x&q=y) may show it in its links (a facet's, the pager's), so
+    it is not kept for the readers its key also answers."""
+    return all(
+        name in settings.PAGE_CACHE_QUERY_PARAMETERS and len(values) == 1
+        for name, values in request.GET.lists()
+    )
+
+
 class ReadRecorder(QueryDict):
     """The query parameters of a request, noting which ones the page read: a page stored
     under a parameter it never read (?q= on the front page) would be a copy made for nothing,
@@ -652,7 +667,7 @@ class PageCacheMiddleware:
             finally:
                 recording.reset(reset)
             unread = set(request.GET) & set(settings.PAGE_CACHE_QUERY_PARAMETERS) - request.GET.read
-            if not response_is_cacheable(response) or unread:
+            if not response_is_cacheable(response) or unread or not has_plain_query(request):
                 return response
             entry, fresh = self._store(request, response, key, made)
             response["X-Page-Cache"] = "miss"

@@ -305,6 +305,27 @@ def test_a_rolled_back_change_retires_nothing_and_loses_no_later_retirement(
     assert retired_so_far() != before
 
 
+def test_a_hook_failing_on_commit_keeps_the_retirement_from_being_lost(
+    retirements_on_commit, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.db import transaction
+
+    import pagecache
+
+    class Failing:
+        def __call__(self):
+            raise RuntimeError("a hook that fails after the commit")
+
+        def merge(self, other):
+            pass
+
+    before = retired_so_far()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        pagecache.once_on_commit(Failing())  # scheduled first, as the search vectors' refresh is
+        make_post(title="Committed")
+    assert retired_so_far() != before
+
+
 def test_a_comment_keeps_the_sidebar_and_post_counts_but_not_the_comment_counts(
     client, settings, django_assert_num_queries
 ):

@@ -5,6 +5,7 @@ no new cache entry."""
 import re
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from comments.models import Comment
@@ -69,6 +70,23 @@ def test_random_query_strings_make_no_new_cache_entries(client):
         response = client.get(f"/?utm_source=x{number}&_={number}")
         assert response["X-Page-Cache"] == "hit"
     assert client.get("/?page=1")["X-Page-Cache"] == "miss"  # a parameter pages read counts
+
+
+def test_a_page_made_for_a_query_with_other_parameters_is_not_kept_for_plain_readers(client):
+    for number in range(25):
+        make_post(title=f"Ocelot {number}", path="/zoo", tags=["cats"])
+    # Made first for an address with a parameter no page reads, or a parameter twice: its
+    # facet and pager links carry them, so it is not what the plain address's readers get.
+    for odd in ("q=ocelot&utm_source=x%3A%2F%2Fevil.example", "q=release&q=ocelot"):
+        assert client.get(f"/search/?{odd}").status_code == 200
+        plain = client.get("/search/?q=ocelot")
+        assert "evil.example" not in plain.content.decode()
+        assert "q=release" not in plain.content.decode()
+        cache.clear()
+    client.get("/?page=2&ref=spam")
+    assert "ref=spam" not in client.get("/?page=2").content.decode()
+    client.get("/?page=2")
+    assert client.get("/?page=2&ref=spam")["X-Page-Cache"] == "hit"  # and answers it
 
 
 def test_parameters_a_page_does_not_read_make_no_entries(client):
