@@ -1,10 +1,11 @@
 """Full-text search over published posts.
 
 PostgreSQL: a stored, weighted search vector (title A, tags B, body C), copied by a trigger into
-the narrow table blog_search_entry behind a GIN index and an index by time that carries every
-column a search reads (migrations 0020, 0026), `websearch_to_tsquery` syntax ("quoted phrases",
--exclusions, or); the newest matches ranked (SEARCH_RANKED_MATCHES, so that a word in most posts
-costs what a rare one does), with ts_headline snippets. SQLite (the embedded default): the FTS5
+the narrow table blog_search_entry behind a GIN index and two indexes by time, one carrying every
+column a search reads for the rows small enough, one for the long posts' (migrations 0020, 0026),
+`websearch_to_tsquery` syntax ("quoted phrases", -exclusions, or); the newest matches ranked
+(SEARCH_RANKED_MATCHES, so that a word in most posts costs what a rare one does), with
+ts_headline snippets. SQLite (the embedded default): the FTS5
 index of blog.models.search_index (words stemmed by Porter's English stemmer), the same syntax
 read by parse_terms(), ranked by bm25 with the same weights, snippets by FTS5. The same page and
 filters on both.
