@@ -54,9 +54,9 @@ class Filters:
 
     @classmethod
     def from_query(cls, params):
-        year = params.get("year", "")
+        year, path = params.get("year", ""), params.get("path", "").strip("/")[:500]
         return cls(
-            path="/" + params.get("path", "").strip("/")[:500] if params.get("path") else "",
+            path=f"/{path}" if path else "",  # ("/" is the whole site: no narrowing)
             tag=params.get("tag", "")[:100],
             author=params.get("author", "")[:150],
             year=int(year) if re.fullmatch("[0-9]{1,4}", year) and int(year) >= 1 else None,

@@ -323,6 +323,15 @@ def test_a_filter_naming_nothing_finds_nothing(client, narrowing):
     assert "0 posts found" in response.content.decode()
 
 
+@pytest.mark.parametrize("path", ["/", "//", ""])
+def test_the_root_path_narrows_nothing_on_either_database(client, path):
+    make_post(title="Moon a", path="/sky")
+    make_post(title="Moon b", path="/sea/deep")
+    response = search(client, q="moon", path=path)
+    assert sorted(titles(response)) == ["Moon a", "Moon b"]
+    assert "Only posts" not in response.content.decode()
+
+
 @pytest.mark.parametrize(
     "year", ["²", "٢٠٢٤", "\uff12\uff10\uff12\uff14", "0", "99999", "-1", "2024.0"]
 )
